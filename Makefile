@@ -1,0 +1,40 @@
+# rosterlab: `make run` and `make test` set up their own virtual environment (.venv) on first use.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format spec spec-check clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rosterlab needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install rosterlab with its development tools
+
+run: $(STAMP) ## start the mock SIS on a generated district
+	$(BIN)/rosterlab spec summary
+
+test: $(STAMP) lint ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+spec: $(STAMP) ## re-generate the OpenAPI documents in spec/openapi/ from the model
+	$(BIN)/python -m rosterlab.spec.documents
+
+spec-check: $(STAMP)
+	$(BIN)/python -m rosterlab.spec.documents --check
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,1 @@
+"""The conformance checker for OneRoster endpoints and CSV bundles."""

@@ -1,0 +1,15 @@
+"""The `rosterlab` command line: one entry point, a subcommand per part."""
+
+import click
+
+from rosterlab import __version__
+from rosterlab.spec.cli import spec_group
+
+
+@click.group()
+@click.version_option(__version__, prog_name="rosterlab")
+def main() -> None:
+    """rosterlab: a OneRoster mock SIS, sync engine and conformance checker."""
+
+
+main.add_command(spec_group)

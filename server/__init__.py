@@ -1,0 +1,1 @@
+"""The mock SIS: a OneRoster 1.1 and 1.2 provider."""

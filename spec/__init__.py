@@ -1,0 +1,1 @@
+"""rosterlab's model of the OneRoster standard: entities, operations, filter grammar, CSV binding."""
