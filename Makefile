@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install rosterlab with its development tools
 
 run: $(STAMP) ## start the mock SIS on a generated district
-	$(BIN)/rosterlab spec summary
+	@mkdir -p .rosterlab
+	$(BIN)/rosterlab serve --demo --database sqlite:///.rosterlab/demo.db
 
 test: $(STAMP) lint ## run the whole test suite
 	$(BIN)/python -m pytest

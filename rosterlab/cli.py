@@ -3,6 +3,7 @@
 import click
 
 from rosterlab import __version__
+from rosterlab.server.cli import serve
 from rosterlab.spec.cli import spec_group
 
 
@@ -13,3 +14,4 @@ def main() -> None:
 
 
 main.add_command(spec_group)
+main.add_command(serve)

@@ -192,25 +192,24 @@ class _SchemaBuilder:
             self.schemas[name] = self.object_schema(entity.all_fields, entity.description)
         return name
 
+    def _payload(self, key: str, value: Schema) -> Schema:
+        properties = {key: value}
+        if self.version is Version.V1P1:
+            # 1.1 providers send warnings (unknown sort or selection field) beside the data.
+            properties["statusInfoSet"] = {"type": "array", "items": _ref(STATUS_INFO)}
+        return {"type": "object", "properties": properties, "required": [key], "additionalProperties": False}
+
     def entity_set(self, entity: Entity) -> str:
         name = schema_name(entity, "set")
         item = self.entity(entity)
-        self.schemas[name] = {
-            "type": "object",
-            "properties": {entity.plural: {"type": "array", "items": _ref(item), "minItems": 0}},
-            "required": [entity.plural],
-            "additionalProperties": False,
-        }
+        self.status_info()
+        self.schemas[name] = self._payload(entity.plural, {"type": "array", "items": _ref(item), "minItems": 0})
         return name
 
     def entity_single(self, entity: Entity) -> str:
         name = schema_name(entity, "single")
-        self.schemas[name] = {
-            "type": "object",
-            "properties": {entity.single: _ref(self.entity(entity))},
-            "required": [entity.single],
-            "additionalProperties": False,
-        }
+        self.status_info()
+        self.schemas[name] = self._payload(entity.single, _ref(self.entity(entity)))
         return name
 
     def guid_pairs(self) -> str:

@@ -1,0 +1,136 @@
+"""The mock SIS as an ASGI application: connexion routes the spec/ documents to the handlers."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import orjson
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from rosterlab.server.config import ServerConfig
+from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
+from rosterlab.server.handlers import Handlers
+from rosterlab.server.responses import JSON
+from rosterlab.server.store.database import connect
+from rosterlab.server.store.load import create_schema
+from rosterlab.spec import documents
+from rosterlab.spec.endpoints import OpKind, operation
+from rosterlab.spec.openapi import DOCUMENTS, Document
+
+log = logging.getLogger("rosterlab.server")
+
+SERVED_KINDS = frozenset({OpKind.COLLECTION, OpKind.SINGLE})
+
+# The discovery file names of each 1.2 service: the REST binding's and the conformance guide's.
+DISCOVERY_NAMES = {
+    "oneroster-v1p2-rostering": (
+        "onerosterv1p2rostersservice_openapi3_v1p0.json",
+        "imsorv1p2_rostering_openapi3_v1p0.json",
+    ),
+    "oneroster-v1p2-gradebook": (
+        "onerosterv1p2gradebookservice_openapi3_v1p0.json",
+        "imsorv1p2_gradebook_openapi3_v1p0.json",
+    ),
+    "oneroster-v1p2-resources": (
+        "onerosterv1p2resourcesservice_openapi3_v1p0.json",
+        "imsorv1p2_resources_openapi3_v1p0.json",
+    ),
+}
+
+
+def served_document(document: Document) -> dict[str, Any]:
+    """The committed document, less the operations this server does not serve yet."""
+    spec = copy.deepcopy(documents.load(document))
+    for path, item in list(spec["paths"].items()):
+        for method, op in list(item.items()):
+            if operation(op["operationId"]).kind not in SERVED_KINDS:
+                del item[method]
+        if not item:
+            del spec["paths"][path]
+    return spec
+
+
+def _error_response(path: str, status: int, code_minor: str, description: str) -> ConnexionResponse:
+    body = error_body(version_of_path(path), code_minor, description)
+    return ConnexionResponse(status_code=status, body=body, content_type=JSON)
+
+
+async def _oneroster_error(request: ConnexionRequest, error: OneRosterError) -> ConnexionResponse:
+    return _error_response(request.url.path, error.status, error.code_minor, error.description)
+
+
+async def _problem(request: ConnexionRequest, problem: ProblemException) -> ConnexionResponse:
+    status = problem.status or 500
+    description = str(problem.detail or problem.title or "the request was refused")
+    return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description)
+
+
+async def _http_error(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
+    status = error.status_code
+    description = {404: "no such endpoint", 405: "this method is not allowed here"}.get(status, str(error.detail))
+    return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description)
+
+
+async def _unexpected(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error_response(request.url.path, 500, "internal_server_error", "the server failed; see its log")
+
+
+# Authentication is rosterlab's own (OAuth 1.0a and 2.0 with OneRoster's scope rules), and so is the checking
+# of query parameters, which gives OneRoster's codes and plain messages; responses are proven in the tests.
+_LEFT_OUT = (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware)
+
+
+def _middlewares() -> list:
+    return [m for m in ConnexionMiddleware.default_middlewares if m not in _LEFT_OUT]
+
+
+def _discovery_route(app: AsyncApp, base: str, name: str, spec: dict[str, Any]) -> None:
+    async def discovery(request: Any) -> Response:
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        served = dict(spec, servers=[{"url": origin + base}])
+        return Response(orjson.dumps(served), 200, media_type=JSON)
+
+    app.add_url_rule(f"{base}/discovery/{name}", f"discovery-{name}", discovery, methods=["GET"])
+
+
+def create_app(config: ServerConfig | None = None, engine: Engine | None = None) -> AsyncApp:
+    """The mock SIS over `engine` (or over `config.database_url`)."""
+    config = config or ServerConfig()
+    engine = engine or connect(config.database_url)
+    create_schema(engine)
+    app = AsyncApp(__name__, middlewares=_middlewares())
+    for document in DOCUMENTS:
+        handlers = Handlers(engine, config, document.version)
+        spec = served_document(document)
+        app.add_api(
+            spec,
+            base_path=document.base_path,
+            name=document.name,
+            resolver=Resolver(function_resolver=lambda op_id, h=handlers: h.handler(operation(op_id))),
+            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+            validate_responses=False,
+        )
+        for name in DISCOVERY_NAMES.get(document.name, ()):
+            _discovery_route(app, document.base_path, name, spec)
+    app.add_error_handler(OneRosterError, _oneroster_error)
+    app.add_error_handler(ProblemException, _problem)
+    app.add_error_handler(HTTPException, _http_error)
+    app.add_error_handler(Exception, _unexpected)
+    return app
+
+
+__all__ = ["create_app", "served_document"]

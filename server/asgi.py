@@ -1,0 +1,30 @@
+"""An ASGI entry point configured by environment variables, for servers that start several workers.
+
+    uvicorn --factory rosterlab.server.asgi:create_from_environment --workers 2
+
+ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT and ROSTERLAB_PUBLIC_URL configure it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from connexion import AsyncApp
+
+from rosterlab.server.app import create_app
+from rosterlab.server.config import ServerConfig
+from rosterlab.server.store.database import DEFAULT_URL
+
+
+def config_from_environment() -> ServerConfig:
+    """A ServerConfig from ROSTERLAB_* environment variables."""
+    return ServerConfig(
+        database_url=os.environ.get("ROSTERLAB_DATABASE_URL", DEFAULT_URL),
+        max_limit=int(os.environ.get("ROSTERLAB_MAX_LIMIT", "1000")),
+        public_url=os.environ.get("ROSTERLAB_PUBLIC_URL") or None,
+    )
+
+
+def create_from_environment() -> AsyncApp:
+    """The mock SIS configured from the environment."""
+    return create_app(config_from_environment())

@@ -1,0 +1,94 @@
+"""One request handler per operation, made from the operation table in spec/."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connexion import request as current_request
+from sqlalchemy import Engine
+from starlette.responses import Response
+
+from rosterlab.server.config import ServerConfig
+from rosterlab.server.query.params import read_collection_query, read_selection
+from rosterlab.server.responses import JSON, absolute_hrefs, collection_body, link_header, single_body
+from rosterlab.server.store.read import read_one, read_page
+from rosterlab.spec.endpoints import Operation, OpKind
+from rosterlab.spec.model import Version
+
+Handler = Callable[..., Awaitable[Response]]
+
+
+class Handlers:
+    """Builds the handlers of one API (a version and its services) over one database."""
+
+    def __init__(self, engine: Engine, config: ServerConfig, version: Version) -> None:
+        self.engine = engine
+        self.config = config
+        self.version = version
+
+    def origin(self, request: Any) -> str:
+        if self.config.public_url:
+            return self.config.public_url.rstrip("/")
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+    def handler(self, operation: Operation) -> Handler:
+        """The handler of `operation`."""
+        if operation.kind is OpKind.COLLECTION:
+            return self._collection(operation)
+        if operation.kind is OpKind.SINGLE:
+            return self._single(operation)
+        raise NotImplementedError(f"{operation.operation_id}: {operation.kind.value} is not served yet")
+
+    def _query(self, request: Any) -> dict[str, list[str]]:
+        query: dict[str, list[str]] = {}
+        for name, value in request.query_params.multi_items():
+            query.setdefault(name, []).append(value)
+        return query
+
+    def _collection(self, operation: Operation) -> Handler:
+        version, config = self.version, self.config
+        entity = operation.entity_in(version)
+        key = operation.response_key(version)
+        assert key is not None
+
+        async def collection() -> Response:
+            request = current_request
+            params = {name: request.path_params[name] for name in operation.path_parameters}
+            query = read_collection_query(self._query(request), entity, version, config)
+            with self.engine.connect() as connection:
+                page = read_page(connection, operation, version, params, query)
+            origin = self.origin(request)
+            body = collection_body(key, page.documents, query.selection.fields, version, page.warnings)
+            headers = {
+                "X-Total-Count": str(page.total),
+                "Link": link_header(
+                    origin + request.url.path,
+                    list(request.query_params.multi_items()),
+                    query.limit,
+                    query.offset,
+                    page.total,
+                ),
+            }
+            return Response(absolute_hrefs(body, origin), 200, headers, media_type=JSON)
+
+        collection.__name__ = operation.operation_id
+        return collection
+
+    def _single(self, operation: Operation) -> Handler:
+        version, config = self.version, self.config
+        entity = operation.entity_in(version)
+        key = operation.response_key(version)
+        assert key is not None
+
+        async def single() -> Response:
+            request = current_request
+            query = self._query(request)
+            selection = read_selection(query.get("fields", []), entity, version, config)
+            with self.engine.connect() as connection:
+                document = read_one(connection, operation, version, request.path_params["sourcedId"])
+            body = single_body(key, document, selection.fields, version, selection.warnings)
+            return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
+
+        single.__name__ = operation.operation_id
+        return single

@@ -1,0 +1,1 @@
+"""Turning OneRoster query parameters into SQL."""

@@ -1,0 +1,100 @@
+"""Read and check a request's paging, filter, sort and fields parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rosterlab.server.config import ServerConfig, UnknownFieldPolicy
+from rosterlab.server.errors import OneRosterError
+from rosterlab.spec.filter import FilterError, Node, parse
+from rosterlab.spec.model import Entity, Version
+
+INT32_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass
+class Selection:
+    """The fields a request selected, and warnings to send beside the data (1.1)."""
+
+    fields: list[str] | None  # None: every field
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class CollectionQuery:
+    """The checked query of a collection request."""
+
+    limit: int
+    offset: int
+    filter: Node | None
+    sort: str | None
+    descending: bool
+    selection: Selection
+
+
+def _single(values: Sequence[str], name: str) -> str | None:
+    if not values:
+        return None
+    if len(values) > 1:
+        raise OneRosterError(400, "invaliddata", f"{name} is given {len(values)} times; give it once")
+    return values[0]
+
+
+def _whole_number(text: str, name: str, minimum: int) -> int:
+    if not _DIGITS.fullmatch(text):
+        raise OneRosterError(400, "invaliddata", f"{name} must be a whole number, not {text!r}")
+    number = int(text)
+    if number < minimum or number > INT32_MAX:
+        raise OneRosterError(400, "invaliddata", f"{name} must be between {minimum} and {INT32_MAX}, not {text}")
+    return number
+
+
+def read_selection(values: Sequence[str], entity: Entity, version: Version, config: ServerConfig) -> Selection:
+    """The `fields` parameter: comma-separated, possibly repeated; blank entries are refused."""
+    if not values:
+        return Selection(None)
+    names = [name.strip() for value in values for name in value.split(",")]
+    if any(not name for name in names):
+        raise OneRosterError(400, "invalid_blank_selection_field", "fields has a blank entry")
+    unknown = [name for name in names if not entity.has_field(name)]
+    if not unknown:
+        return Selection(list(dict.fromkeys(names)))
+    listed = ", ".join(unknown)
+    policy = config.unknown_fields(version)
+    if policy is UnknownFieldPolicy.REJECT:
+        raise OneRosterError(400, "invalid_selection_field", f"{entity.name} has no field(s) {listed}")
+    if policy is UnknownFieldPolicy.WARN:
+        return Selection(None, [("invalid_selection_field", f"unknown field(s) {listed}; every field returned")])
+    return Selection(None)
+
+
+def read_collection_query(
+    query: dict[str, list[str]], entity: Entity, version: Version, config: ServerConfig
+) -> CollectionQuery:
+    """Check a collection request's parameters; raise OneRosterError (400) on any malformed one."""
+    limit_text = _single(query.get("limit", []), "limit")
+    offset_text = _single(query.get("offset", []), "offset")
+    limit = config.default_limit if limit_text is None else _whole_number(limit_text, "limit", 1)
+    offset = 0 if offset_text is None else _whole_number(offset_text, "offset", 0)
+    filter_text = _single(query.get("filter", []), "filter")
+    tree = None
+    if filter_text is not None:
+        try:
+            tree = parse(filter_text)
+        except FilterError as error:
+            raise OneRosterError(400, "invalid_filter_field", f"filter: {error}") from None
+    sort = _single(query.get("sort", []), "sort")
+    order = _single(query.get("orderBy", []), "orderBy") or "asc"
+    if order not in ("asc", "desc"):
+        raise OneRosterError(400, "invaliddata", f"orderBy must be asc or desc, not {order!r}")
+    return CollectionQuery(
+        limit=min(limit, config.max_limit),
+        offset=offset,
+        filter=tree,
+        sort=sort or None,
+        descending=order == "desc",
+        selection=read_selection(query.get("fields", []), entity, version, config),
+    )

@@ -1,0 +1,158 @@
+"""What each endpoint means in SQL: typed subsets (/schools, /students...), nested collections, parents.
+
+- `/schools`, `/terms`, `/gradingPeriods` are orgs and academic sessions of that type; `/students` and
+  `/teachers` are users holding that role in some org.
+- A class's students and teachers are the users enrolled in it in that role; a user's, student's or
+  teacher's classes are the classes they are enrolled in.
+- A school's students and teachers hold that role in the school; its terms are the terms of its classes;
+  its courses belong to it or have a class in it.
+- A class's categories are the categories of its line items; a school's score scales are those of its
+  classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+
+from rosterlab.server.errors import OneRosterError
+from rosterlab.server.store.tables import ROLE_LINK, entity_table, links
+from rosterlab.spec.endpoints import PATH_PARAMETERS, Operation, Selection
+
+Params = Mapping[str, str]
+Condition = ColumnElement[bool]
+
+ORGS = entity_table("org")
+SESSIONS = entity_table("academicSession")
+COURSES = entity_table("course")
+CLASSES = entity_table("class")
+USERS = entity_table("user")
+ENROLLMENTS = entity_table("enrollment")
+LINE_ITEMS = entity_table("lineItem")
+RESULTS = entity_table("result")
+SCORE_SCALES = entity_table("scoreScale")
+CATEGORIES = entity_table("category")
+RESOURCES = entity_table("resource")
+
+
+def selection_condition(entity_name: str, selection: Selection | None) -> Condition | None:
+    """The condition that puts an object of `entity_name` in a typed subset (None: no subset)."""
+    if selection is None:
+        return None
+    table = entity_table(entity_name)
+    if selection.field == "type":
+        return table.c.type == selection.value
+    return exists(
+        select(links.c.owner_id).where(
+            links.c.kind == ROLE_LINK, links.c.owner_id == table.c.sourced_id, links.c.role == selection.value
+        )
+    )
+
+
+def _enrolled(class_param: str, role: str) -> Callable[[Params], Condition]:
+    return lambda p: USERS.c.sourced_id.in_(
+        select(ENROLLMENTS.c.user_id).where(ENROLLMENTS.c.class_id == p[class_param], ENROLLMENTS.c.role == role)
+    )
+
+
+def _classes_of_user(param: str) -> Callable[[Params], Condition]:
+    return lambda p: CLASSES.c.sourced_id.in_(select(ENROLLMENTS.c.class_id).where(ENROLLMENTS.c.user_id == p[param]))
+
+
+def _holding_role(role: str) -> Callable[[Params], Condition]:
+    return lambda p: USERS.c.sourced_id.in_(
+        select(links.c.owner_id).where(
+            links.c.kind == ROLE_LINK, links.c.target_id == p["schoolSourcedId"], links.c.role == role
+        )
+    )
+
+
+def _linked(kind: str, table, param: str) -> Callable[[Params], Condition]:
+    return lambda p: table.c.sourced_id.in_(
+        select(links.c.target_id).where(links.c.kind == kind, links.c.owner_id == p[param])
+    )
+
+
+def _school_classes(p: Params):
+    return select(CLASSES.c.sourced_id).where(CLASSES.c.school_id == p["schoolSourcedId"])
+
+
+NESTED: dict[str, Callable[[Params], Condition]] = {
+    "getStudentsForClass": _enrolled("classSourcedId", "student"),
+    "getTeachersForClass": _enrolled("classSourcedId", "teacher"),
+    "getStudentsForClassInSchool": _enrolled("classSourcedId", "student"),
+    "getTeachersForClassInSchool": _enrolled("classSourcedId", "teacher"),
+    "getClassesForCourse": lambda p: CLASSES.c.course_id == p["courseSourcedId"],
+    "getClassesForSchool": lambda p: CLASSES.c.school_id == p["schoolSourcedId"],
+    "getEnrollmentsForClassInSchool": lambda p: and_(
+        ENROLLMENTS.c.class_id == p["classSourcedId"], ENROLLMENTS.c.school_id == p["schoolSourcedId"]
+    ),
+    "getCoursesForSchool": lambda p: or_(
+        COURSES.c.org_id == p["schoolSourcedId"],
+        COURSES.c.sourced_id.in_(select(CLASSES.c.course_id).where(CLASSES.c.school_id == p["schoolSourcedId"])),
+    ),
+    "getEnrollmentsForSchool": lambda p: ENROLLMENTS.c.school_id == p["schoolSourcedId"],
+    "getStudentsForSchool": _holding_role("student"),
+    "getTeachersForSchool": _holding_role("teacher"),
+    "getTermsForSchool": lambda p: SESSIONS.c.sourced_id.in_(
+        select(links.c.target_id).where(links.c.kind == "class_term", links.c.owner_id.in_(_school_classes(p)))
+    ),
+    "getClassesForStudent": _classes_of_user("studentSourcedId"),
+    "getClassesForTeacher": _classes_of_user("teacherSourcedId"),
+    "getClassesForUser": _classes_of_user("userSourcedId"),
+    "getClassesForTerm": lambda p: CLASSES.c.sourced_id.in_(
+        select(links.c.owner_id).where(links.c.kind == "class_term", links.c.target_id == p["termSourcedId"])
+    ),
+    "getGradingPeriodsForTerm": lambda p: SESSIONS.c.parent_id == p["termSourcedId"],
+    "getCategoriesForClass": lambda p: CATEGORIES.c.sourced_id.in_(
+        select(LINE_ITEMS.c.category_id).where(LINE_ITEMS.c.class_id == p["classSourcedId"])
+    ),
+    "getLineItemsForClass": lambda p: LINE_ITEMS.c.class_id == p["classSourcedId"],
+    "getResultsForClass": lambda p: RESULTS.c.class_id == p["classSourcedId"],
+    "getResultsForLineItemForClass": lambda p: and_(
+        RESULTS.c.line_item_id == p["lineItemSourcedId"], RESULTS.c.class_id == p["classSourcedId"]
+    ),
+    "getResultsForStudentForClass": lambda p: and_(
+        RESULTS.c.student_id == p["studentSourcedId"], RESULTS.c.class_id == p["classSourcedId"]
+    ),
+    "getScoreScalesForClass": lambda p: SCORE_SCALES.c.class_id == p["classSourcedId"],
+    "getScoreScalesForSchool": lambda p: SCORE_SCALES.c.class_id.in_(_school_classes(p)),
+    "getResourcesForClass": _linked("class_resource", RESOURCES, "classSourcedId"),
+    "getResourcesForCourse": _linked("course_resource", RESOURCES, "courseSourcedId"),
+    "getResourcesForUser": _linked("user_resource", RESOURCES, "userSourcedId"),
+}
+
+# Parents that must belong to each other: (child parameter, column of the child's table, parent parameter).
+BELONGS: tuple[tuple[str, str, str], ...] = (
+    ("classSourcedId", "school_id", "schoolSourcedId"),
+    ("lineItemSourcedId", "class_id", "classSourcedId"),
+)
+
+
+def check_parents(connection: Connection, operation: Operation, params: Params) -> None:
+    """Raise 404 unknownobject unless every parent in the path exists (and belongs to its own parent)."""
+    for name in operation.parents:
+        entity_name, selection = PATH_PARAMETERS[name]
+        table = entity_table(entity_name)
+        condition = table.c.sourced_id == params[name]
+        subset = selection_condition(entity_name, selection)
+        if subset is not None:
+            condition = and_(condition, subset)
+        if connection.execute(select(table.c.sourced_id).where(condition)).first() is None:
+            what = selection.value if selection else entity_name
+            raise OneRosterError(404, "unknownobject", f"no {what} has sourcedId {params[name]!r}")
+    for child, column, parent in BELONGS:
+        if child in params and parent in params:
+            table = entity_table(PATH_PARAMETERS[child][0])
+            owner = connection.execute(select(table.c[column]).where(table.c.sourced_id == params[child])).scalar()
+            if owner != params[parent]:
+                raise OneRosterError(
+                    404, "unknownobject", f"{child} {params[child]!r} does not belong to {parent} {params[parent]!r}"
+                )
+
+
+def nested_condition(operation: Operation, params: Params) -> Condition | None:
+    """The condition of a nested collection (None for a top-level one)."""
+    builder = NESTED.get(operation.operation_id)
+    return builder(params) if builder else None

@@ -1,0 +1,84 @@
+"""Read pages and single objects for an operation, as JSON text ready to be joined into a body."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Text, and_, cast, func, select
+
+from rosterlab.server.errors import OneRosterError
+from rosterlab.server.query.params import CollectionQuery
+from rosterlab.server.query.relations import check_parents, nested_condition, selection_condition
+from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
+from rosterlab.server.store.tables import entity_table
+from rosterlab.spec.endpoints import Operation
+from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
+from rosterlab.spec.model import Version
+
+
+@dataclass
+class Page:
+    """One page of a collection: its objects as JSON text, the total, and warnings for 1.1."""
+
+    documents: list[str]
+    total: int
+    warnings: list[tuple[str, str]]
+
+
+def read_page(
+    connection: Connection, operation: Operation, version: Version, params: Mapping[str, str], query: CollectionQuery
+) -> Page:
+    """The requested page of a collection operation; raises OneRosterError for bad input or unknown parents."""
+    entity = operation.entity_in(version)
+    table = entity_table(entity.name)
+    compiler = FilterCompiler(table, entity, version, SqlDialect(connection.dialect.name))
+    check_parents(connection, operation, params)
+    conditions = [
+        c
+        for c in (selection_condition(entity.name, operation.selection), nested_condition(operation, params))
+        if c is not None
+    ]
+    if query.filter is not None:
+        try:
+            conditions.append(compiler.compile(query.filter))
+        except FilterFieldError as error:
+            raise OneRosterError(400, "invalid_filter_field", str(error)) from None
+        except FilterValueError as error:
+            raise OneRosterError(400, "invaliddata", f"filter: {error}") from None
+    where = and_(*conditions) if conditions else None
+    warnings: list[tuple[str, str]] = list(query.selection.warnings)
+    order = []
+    if query.sort:
+        try:
+            key = compiler.sort_key(query.sort)
+        except FilterFieldError as error:
+            if version is not Version.V1P1:
+                raise OneRosterError(400, "invaliddata", f"sort: {error}") from None
+            warnings.append(("invalid_sort_field", f"sort: {error}; default order used"))
+        else:
+            order.append(key.desc().nulls_last() if query.descending else key.asc().nulls_first())
+    order.append(compiler.dialect.text(table.c.sourced_id))
+    count = select(func.count()).select_from(table)
+    rows = select(cast(table.c[version.slug], Text)).order_by(*order).limit(query.limit).offset(query.offset)
+    if where is not None:
+        count = count.where(where)
+        rows = rows.where(where)
+    total = connection.execute(count).scalar_one()
+    documents = [row[0] for row in connection.execute(rows)] if query.offset < total else []
+    return Page(documents, total, warnings)
+
+
+def read_one(connection: Connection, operation: Operation, version: Version, sourced_id: str) -> str:
+    """One object as JSON text; raises 404 unknownobject when there is none (in the endpoint's subset)."""
+    entity = operation.entity_in(version)
+    table = entity_table(entity.name)
+    condition = table.c.sourced_id == sourced_id
+    subset = selection_condition(entity.name, operation.selection)
+    if subset is not None:
+        condition = and_(condition, subset)
+    document = connection.execute(select(cast(table.c[version.slug], Text)).where(condition)).scalar()
+    if document is None:
+        what = operation.selection.value if operation.selection else entity.name
+        raise OneRosterError(404, "unknownobject", f"no {what} has sourcedId {sourced_id!r}")
+    return document
