@@ -63,9 +63,11 @@ def served_document(document: Document) -> dict[str, Any]:
     return spec
 
 
-def _error_response(path: str, status: int, code_minor: str, description: str) -> ConnexionResponse:
+def _error_response(
+    path: str, status: int, code_minor: str, description: str, headers: dict[str, str] | None = None
+) -> ConnexionResponse:
     body = error_body(version_of_path(path), code_minor, description)
-    return ConnexionResponse(status_code=status, body=body, content_type=JSON)
+    return ConnexionResponse(status_code=status, body=body, content_type=JSON, headers=headers or {})
 
 
 async def _oneroster_error(request: ConnexionRequest, error: OneRosterError) -> ConnexionResponse:
@@ -81,7 +83,8 @@ async def _problem(request: ConnexionRequest, problem: ProblemException) -> Conn
 async def _http_error(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
     status = error.status_code
     description = {404: "no such endpoint", 405: "this method is not allowed here"}.get(status, str(error.detail))
-    return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description)
+    allow = {"Allow": error.headers["Allow"]} if error.headers and "Allow" in error.headers else None
+    return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description, allow)
 
 
 async def _unexpected(request: ConnexionRequest, error: Exception) -> ConnexionResponse:

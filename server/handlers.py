@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +19,16 @@ from rosterlab.spec.endpoints import Operation, OpKind
 from rosterlab.spec.model import Version
 
 Handler = Callable[..., Awaitable[Response]]
+
+
+def _named(handler: Handler, operation: Operation) -> Handler:
+    """Name the handler after its operation and declare only its path parameters, so that connexion passes
+    those and leaves the query string to rosterlab's own checks."""
+    handler.__name__ = operation.operation_id
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in operation.path_parameters]
+    )
+    return handler
 
 
 class Handlers:
@@ -52,9 +64,8 @@ class Handlers:
         key = operation.response_key(version)
         assert key is not None
 
-        async def collection() -> Response:
+        async def collection(**params: str) -> Response:
             request = current_request
-            params = {name: request.path_params[name] for name in operation.path_parameters}
             query = read_collection_query(self._query(request), entity, version, config)
             with self.engine.connect() as connection:
                 page = read_page(connection, operation, version, params, query)
@@ -72,8 +83,7 @@ class Handlers:
             }
             return Response(absolute_hrefs(body, origin), 200, headers, media_type=JSON)
 
-        collection.__name__ = operation.operation_id
-        return collection
+        return _named(collection, operation)
 
     def _single(self, operation: Operation) -> Handler:
         version, config = self.version, self.config
@@ -81,14 +91,13 @@ class Handlers:
         key = operation.response_key(version)
         assert key is not None
 
-        async def single() -> Response:
+        async def single(**params: str) -> Response:
             request = current_request
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
             with self.engine.connect() as connection:
-                document = read_one(connection, operation, version, request.path_params["sourcedId"])
+                document = read_one(connection, operation, version, params["sourcedId"])
             body = single_body(key, document, selection.fields, version, selection.warnings)
             return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
 
-        single.__name__ = operation.operation_id
-        return single
+        return _named(single, operation)

@@ -7,6 +7,15 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
+
+from rosterlab.server.app import create_app
+from rosterlab.server.config import ServerConfig
+from rosterlab.server.demo import demo_district
+from rosterlab.server.store.database import connect
+from rosterlab.server.store.load import load
+from tests.databases import fresh_postgres_database
+from tests.live import LiveServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = Path(os.environ.get("ROSTERLAB_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
@@ -23,3 +32,42 @@ def official_openapi_dir() -> Path:
     if not OFFICIAL_OPENAPI_DIR.is_dir():
         pytest.skip(f"official OneRoster 1.2 OpenAPI files not found at {OFFICIAL_OPENAPI_DIR}")
     return OFFICIAL_OPENAPI_DIR
+
+
+@pytest.fixture(scope="session")
+def demo_data() -> dict[str, list[dict]]:
+    """The demo district's canonical records."""
+    return demo_district()
+
+
+@pytest.fixture(scope="session")
+def demo_engine(tmp_path_factory, demo_data) -> Engine:
+    """A SQLite store holding the demo district."""
+    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    load(engine, demo_data)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def demo_app(demo_engine):
+    """The mock SIS over the demo district."""
+    return create_app(ServerConfig(), engine=demo_engine)
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_app):
+    """The mock SIS on a real loopback socket."""
+    with LiveServer(demo_app) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request, tmp_path) -> Engine:
+    """An empty store on SQLite, then on PostgreSQL (skipped where it is not reachable)."""
+    if request.param == "sqlite":
+        yield connect(f"sqlite:///{tmp_path / 'store.db'}")
+        return
+    with fresh_postgres_database() as url:
+        engine = connect(url)
+        yield engine
+        engine.dispose()
