@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import Engine
 from starlette.responses import Response
 
 from rosterlab.server.config import ServerConfig
+from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query, read_selection
 from rosterlab.server.responses import JSON, absolute_hrefs, collection_body, link_header, single_body
 from rosterlab.server.store.read import read_one, read_page
@@ -29,6 +29,13 @@ def _named(handler: Handler, operation: Operation) -> Handler:
         [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in operation.path_parameters]
     )
     return handler
+
+
+def _check_path(params: dict[str, str]) -> None:
+    """No sourcedId holds a NUL character (and PostgreSQL cannot even compare one)."""
+    for name, value in params.items():
+        if "\x00" in value:
+            raise OneRosterError(404, "unknownobject", f"no object has the {name} given")
 
 
 class Handlers:
@@ -55,6 +62,8 @@ class Handlers:
     def _query(self, request: Any) -> dict[str, list[str]]:
         query: dict[str, list[str]] = {}
         for name, value in request.query_params.multi_items():
+            if "\x00" in value:
+                raise OneRosterError(400, "invaliddata", f"{name} contains a NUL character")
             query.setdefault(name, []).append(value)
         return query
 
@@ -66,6 +75,7 @@ class Handlers:
 
         async def collection(**params: str) -> Response:
             request = current_request
+            _check_path(params)
             query = read_collection_query(self._query(request), entity, version, config)
             with self.engine.connect() as connection:
                 page = read_page(connection, operation, version, params, query)
@@ -93,6 +103,7 @@ class Handlers:
 
         async def single(**params: str) -> Response:
             request = current_request
+            _check_path(params)
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
             with self.engine.connect() as connection:

@@ -40,12 +40,19 @@ def demo_data() -> dict[str, list[dict]]:
     return demo_district()
 
 
-@pytest.fixture(scope="session")
-def demo_engine(tmp_path_factory, demo_data) -> Engine:
-    """A SQLite store holding the demo district."""
-    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
-    load(engine, demo_data)
-    return engine
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def demo_engine(request, tmp_path_factory, demo_data) -> Engine:
+    """A store holding the demo district: a SQLite file, then a PostgreSQL database (where reachable)."""
+    if request.param == "sqlite":
+        engine = connect(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+        load(engine, demo_data)
+        yield engine
+        return
+    with fresh_postgres_database() as url:
+        engine = connect(url)
+        load(engine, demo_data)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

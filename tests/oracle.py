@@ -140,9 +140,7 @@ def expected_ids(data: Data, operation: Operation, params: dict[str, str]) -> se
     if operation.parents:
         wanted = nested_ids(data, operation.operation_id, params)
         candidates = [record for record in candidates if record["sourcedId"] in wanted]
-    return {
-        record["sourcedId"] for record in candidates if in_selection(operation.entity, record, operation.selection)
-    }
+    return {record["sourcedId"] for record in candidates if in_selection(operation.entity, record, operation.selection)}
 
 
 def sample_parameters(data: Data) -> dict[str, str]:

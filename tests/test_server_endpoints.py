@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from rosterlab.spec.endpoints import OpKind, Operation, operations
+from rosterlab.spec.endpoints import Operation, OpKind, operations
 from rosterlab.spec.openapi import DOCUMENTS, Document
 from tests.oracle import expected_ids, in_selection, records, sample_parameters, wrong_parent
 from tests.schemas import errors_against_official, errors_against_ours, success_schema
@@ -97,11 +97,12 @@ def test_1p1_users_have_a_role_and_orgs_1p2_users_have_roles(client):
 
 
 def test_tobedeleted_records_stay_visible(tmp_path):
+    from starlette.testclient import TestClient
+
     from rosterlab.server.app import create_app
     from rosterlab.server.config import ServerConfig
     from rosterlab.server.store.database import connect
     from rosterlab.server.store.load import load
-    from starlette.testclient import TestClient
 
     engine = connect(f"sqlite:///{tmp_path / 's.db'}")
     org = {"sourcedId": "o1", "name": "Gone", "type": "school", "identifier": "1", "dateLastModified": "2025-01-02"}

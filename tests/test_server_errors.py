@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 
 from rosterlab.server.app import create_app
 from rosterlab.server.config import ServerConfig, UnknownFieldPolicy
+from rosterlab.spec.openapi import document
 
 V12 = "/ims/oneroster/rostering/v1p2"
 V11 = "/ims/oneroster/v1p1"
@@ -155,7 +156,36 @@ def test_method_not_allowed_says_which_are(client):
 
 
 def test_no_error_is_html_or_a_traceback(client):
-    for path in (f"{V12}/users?filter=%27", f"{V12}/users/%00", f"{V12}/users?limit=%FF", f"{V11}/users?sort=a.b.c"):
+    for path in (
+        f"{V12}/users?filter=%27",
+        f"{V12}/users/%00",
+        f"{V12}/classes/a%00b/students",
+        f"{V12}/users?filter=givenName%3D%27%00%27",
+        f"{V12}/users?limit=%FF",
+        f"{V11}/users?sort=a.b.c",
+    ):
         response = client.get(path)
         assert response.status_code < 500, (path, response.text)
         assert "Traceback" not in response.text and "<html" not in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{V12}/users/no-such-user",
+        f"{V12}/users?limit=abc",
+        f"{V12}/users?filter=nosuch='x'",
+        f"{V12}/no-such-endpoint",
+        "/ims/oneroster/gradebook/v1p2/lineItems/nope",
+        "/ims/oneroster/resources/v1p2/resources/nope",
+    ],
+)
+def test_1p2_errors_validate_against_the_official_schema(client, official_openapi_dir, path):
+    from tests.schemas import errors_against_official
+
+    response = client.get(path)
+    assert response.status_code >= 400
+    name = "oneroster-v1p2-" + (
+        "gradebook" if "gradebook" in path else "resources" if "resources/" in path else "rostering"
+    )
+    assert errors_against_official(document(name), "imsx_StatusInfoDType", response.json()) == []

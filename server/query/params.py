@@ -40,6 +40,8 @@ def _single(values: Sequence[str], name: str) -> str | None:
         return None
     if len(values) > 1:
         raise OneRosterError(400, "invaliddata", f"{name} is given {len(values)} times; give it once")
+    if values[0] == "":
+        raise OneRosterError(400, "invaliddata", f"{name} is empty; give it a value or leave it out")
     return values[0]
 
 
@@ -94,7 +96,7 @@ def read_collection_query(
         limit=min(limit, config.max_limit),
         offset=offset,
         filter=tree,
-        sort=sort or None,
+        sort=sort,
         descending=order == "desc",
         selection=read_selection(query.get("fields", []), entity, version, config),
     )
