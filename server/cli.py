@@ -18,11 +18,16 @@ from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.openapi import DOCUMENTS
 
 
-def _store_is_empty(database_url: str) -> bool:
+def _prepare_store(database_url: str, demo: bool) -> None:
+    """Create the tables (proving the database is reachable) and load the demo district into an empty store."""
     engine = connect(database_url)
     create_schema(engine)
     with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(entity_table("org"))).scalar_one() == 0
+        empty = connection.execute(select(func.count()).select_from(entity_table("org"))).scalar_one() == 0
+    if demo and empty:
+        counts = load(engine, demo_district())
+        click.echo(f"loaded the demo district: {sum(counts.values())} records")
+    engine.dispose()
 
 
 def _banner(host: str, port: int, database_url: str) -> str:
@@ -50,9 +55,7 @@ def serve(
 ) -> None:
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
     try:
-        if demo and _store_is_empty(database_url):
-            counts = load(connect(database_url), demo_district())
-            click.echo(f"loaded the demo district: {sum(counts.values())} records")
+        _prepare_store(database_url, demo)
     except SQLAlchemyError as error:
         click.echo(
             f"error: cannot use the database {database_url}: {error.__class__.__name__}: {error.orig or error}",

@@ -110,3 +110,38 @@ def test_tobedeleted_records_stay_visible(tmp_path):
     client = TestClient(create_app(ServerConfig(), engine=engine))
     body = client.get("/ims/oneroster/rostering/v1p2/orgs", params={"filter": "dateLastModified>'2025-01-01'"}).json()
     assert [o["status"] for o in body["orgs"]] == ["tobedeleted"]
+
+
+@pytest.mark.parametrize(
+    ("base", "names"),
+    [
+        (
+            "/ims/oneroster/rostering/v1p2",
+            ("onerosterv1p2rostersservice_openapi3_v1p0.json", "imsorv1p2_rostering_openapi3_v1p0.json"),
+        ),
+        (
+            "/ims/oneroster/gradebook/v1p2",
+            ("onerosterv1p2gradebookservice_openapi3_v1p0.json", "imsorv1p2_gradebook_openapi3_v1p0.json"),
+        ),
+        (
+            "/ims/oneroster/resources/v1p2",
+            ("onerosterv1p2resourcesservice_openapi3_v1p0.json", "imsorv1p2_resources_openapi3_v1p0.json"),
+        ),
+    ],
+)
+def test_discovery_documents_name_this_server(client, base, names):
+    for name in names:
+        response = client.get(f"{base}/discovery/{name}")
+        assert response.status_code == 200
+        spec = response.json()
+        assert spec["openapi"].startswith("3.0")
+        assert spec["servers"] == [{"url": f"{client.base_url}{base}"}]
+        operation_ids = {op["operationId"] for item in spec["paths"].values() for op in item.values()}
+        assert operation_ids and all(op_id.startswith("get") for op_id in operation_ids)
+
+
+def test_openapi_and_swagger_ui_are_served(client):
+    for document in DOCUMENTS:
+        assert client.get(f"{document.base_path}/openapi.json").json()["info"]["version"] == document.version
+        page = client.get(f"{document.base_path}/ui/")
+        assert page.status_code == 200 and "swagger-ui" in page.text.lower()

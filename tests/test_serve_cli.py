@@ -1,0 +1,59 @@
+"""`rosterlab serve` as a user runs it: a separate process on a loopback port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+ROSTERLAB = [sys.executable, "-m", "rosterlab"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_demo_district_over_http(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [*ROSTERLAB, "serve", "--demo", "--port", str(port), "--database", f"sqlite:///{tmp_path / 'demo.db'}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"{base}/ims/oneroster/rostering/v1p2/schools", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert len(response.json()["orgs"]) == 3
+        assert httpx.get(f"{base}/ims/oneroster/v1p1/users?limit=1").json()["users"][0]["role"]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert "loaded the demo district" in output
+    assert f"http://127.0.0.1:{port}/ims/oneroster/v1p1" in output
+
+
+def test_serve_refuses_an_unusable_database_clearly(tmp_path):
+    result = subprocess.run(
+        [*ROSTERLAB, "serve", "--database", f"sqlite:///{tmp_path / 'missing' / 'x.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot use the database" in result.stderr
+    assert "Traceback" not in result.stderr
