@@ -3,7 +3,7 @@
 import click
 
 from rosterlab import __version__
-from rosterlab.server.cli import serve
+from rosterlab.server.cli import clients, serve
 from rosterlab.spec.cli import spec_group
 
 
@@ -15,3 +15,4 @@ def main() -> None:
 
 main.add_command(spec_group)
 main.add_command(serve)
+main.add_command(clients)

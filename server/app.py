@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -20,6 +22,11 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from rosterlab.server.auth.guard import Authenticator
+from rosterlab.server.auth.oauth2 import TokenLeniency, TokenServer
+from rosterlab.server.auth.registry import Registry
+from rosterlab.server.auth.secrets import SecretBox
+from rosterlab.server.auth.token_endpoint import token_route
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
 from rosterlab.server.handlers import Handlers
@@ -71,7 +78,7 @@ def _error_response(
 
 
 async def _oneroster_error(request: ConnexionRequest, error: OneRosterError) -> ConnexionResponse:
-    return _error_response(request.url.path, error.status, error.code_minor, error.description)
+    return _error_response(request.url.path, error.status, error.code_minor, error.description, error.headers)
 
 
 async def _problem(request: ConnexionRequest, problem: ProblemException) -> ConnexionResponse:
@@ -110,14 +117,28 @@ def _discovery_route(app: AsyncApp, base: str, name: str, spec: dict[str, Any]) 
     app.add_url_rule(f"{base}/discovery/{name}", f"discovery-{name}", discovery, methods=["GET"])
 
 
-def create_app(config: ServerConfig | None = None, engine: Engine | None = None) -> AsyncApp:
-    """The mock SIS over `engine` (or over `config.database_url`)."""
+def registry_for(config: ServerConfig, engine: Engine) -> Registry:
+    """The client registry in the server's database, sealing secrets with the configured key."""
+    return Registry(engine, SecretBox.from_configuration(config.secret_key, config.secret_key_file))
+
+
+def create_app(
+    config: ServerConfig | None = None, engine: Engine | None = None, clock: Callable[[], float] = time.time
+) -> AsyncApp:
+    """The mock SIS over `engine` (or over `config.database_url`); `clock` tells time to the auth checks."""
     config = config or ServerConfig()
     engine = engine or connect(config.database_url)
     create_schema(engine)
     app = AsyncApp(__name__, middlewares=_middlewares())
+    authenticator = None
+    if config.authentication:
+        registry = registry_for(config, engine)
+        authenticator = Authenticator(registry, config, clock)
+        leniency = TokenLeniency(config.token_json_body, config.token_query_string, config.token_missing_grant_type)
+        token_server = TokenServer(registry, config.token_lifetime, clock)
+        app.add_url_rule(config.token_path, "token", token_route(token_server, leniency), methods=["POST"])
     for document in DOCUMENTS:
-        handlers = Handlers(engine, config, document.version)
+        handlers = Handlers(engine, config, document.version, authenticator)
         spec = served_document(document)
         app.add_api(
             spec,

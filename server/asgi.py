@@ -2,12 +2,14 @@
 
     uvicorn --factory rosterlab.server.asgi:create_from_environment --workers 2
 
-ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT and ROSTERLAB_PUBLIC_URL configure it.
+ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT, ROSTERLAB_PUBLIC_URL, ROSTERLAB_AUTHENTICATION (0 or 1),
+ROSTERLAB_SECRET_KEY and ROSTERLAB_SECRET_KEY_FILE configure it.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from connexion import AsyncApp
 
@@ -22,6 +24,9 @@ def config_from_environment() -> ServerConfig:
         database_url=os.environ.get("ROSTERLAB_DATABASE_URL", DEFAULT_URL),
         max_limit=int(os.environ.get("ROSTERLAB_MAX_LIMIT", "1000")),
         public_url=os.environ.get("ROSTERLAB_PUBLIC_URL") or None,
+        authentication=os.environ.get("ROSTERLAB_AUTHENTICATION", "1") != "0",
+        secret_key=os.environ.get("ROSTERLAB_SECRET_KEY") or None,
+        secret_key_file=Path(os.environ.get("ROSTERLAB_SECRET_KEY_FILE", ".rosterlab/secret.key")),
     )
 
 

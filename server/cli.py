@@ -1,71 +1,118 @@
-"""`rosterlab serve`: run the mock SIS."""
+"""`rosterlab serve` runs the mock SIS; `rosterlab clients` manages who may call it."""
 
 from __future__ import annotations
 
 import gc
 import os
 import sys
+from pathlib import Path
 
 import click
 import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from rosterlab.server.app import registry_for
+from rosterlab.server.auth.demo import credential_lines, ensure_demo_clients
+from rosterlab.server.auth.registry import ALL_SCOPES, Registry
+from rosterlab.server.config import ServerConfig
 from rosterlab.server.demo import demo_district
 from rosterlab.server.store.database import DEFAULT_URL, connect
 from rosterlab.server.store.load import create_schema, load
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.openapi import DOCUMENTS
 
+database_option = click.option(
+    "--database", "database_url", default=DEFAULT_URL, show_default=True, help="SQLite file or PostgreSQL URL."
+)
+key_file_option = click.option(
+    "--secret-key-file",
+    type=click.Path(path_type=Path),
+    default=Path(".rosterlab/secret.key"),
+    show_default=True,
+    help="Key sealing OAuth 1.0a secrets (or set ROSTERLAB_SECRET_KEY).",
+)
 
-def _prepare_store(database_url: str, demo: bool) -> None:
-    """Create the tables (proving the database is reachable) and load the demo district into an empty store."""
-    engine = connect(database_url)
+
+def _config(database_url: str, key_file: Path, **extra) -> ServerConfig:
+    return ServerConfig(
+        database_url=database_url, secret_key=os.environ.get("ROSTERLAB_SECRET_KEY"), secret_key_file=key_file, **extra
+    )
+
+
+def _fail(database_url: str, error: SQLAlchemyError) -> None:
+    reason = getattr(error, "orig", None) or error
+    click.echo(f"error: cannot use the database {database_url}: {error.__class__.__name__}: {reason}", err=True)
+    sys.exit(2)
+
+
+def _prepare_store(config: ServerConfig, demo: bool) -> None:
+    """Create the tables (proving the database is reachable), load the demo district into an empty store and
+    register the demo clients."""
+    engine = connect(config.database_url)
     create_schema(engine)
     with engine.connect() as connection:
         empty = connection.execute(select(func.count()).select_from(entity_table("org"))).scalar_one() == 0
     if demo and empty:
         counts = load(engine, demo_district())
         click.echo(f"loaded the demo district: {sum(counts.values())} records")
+    if demo and config.authentication:
+        ensure_demo_clients(registry_for(config, engine))
     engine.dispose()
 
 
-def _banner(host: str, port: int, database_url: str) -> str:
+def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
     origin = f"http://{host}:{port}"
-    lines = [f"rosterlab mock SIS on {origin}  (database: {database_url})", ""]
+    lines = [f"rosterlab mock SIS on {origin}  (database: {config.database_url})", ""]
     for document in DOCUMENTS:
         lines.append(f"  {document.title:<26} {origin}{document.base_path}")
-    lines += ["", "  try:     curl " + f"'{origin}/ims/oneroster/rostering/v1p2/schools'"]
-    lines.append(f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/")
+    lines += ["", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/", ""]
+    if not config.authentication:
+        lines.append("authentication is OFF: every request is answered")
+    elif demo:
+        lines += credential_lines(origin, config.token_path)
+    else:
+        lines.append("register clients with `rosterlab clients add NAME`")
     return "\n".join(lines)
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option(
-    "--database", "database_url", default=DEFAULT_URL, show_default=True, help="SQLite file or PostgreSQL URL."
-)
+@database_option
+@key_file_option
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-@click.option("--demo/--no-demo", default=False, help="Load the demo district first if the store is empty.")
+@click.option("--demo/--no-demo", default=False, help="Load the demo district into an empty store; demo clients.")
 @click.option("--max-limit", default=1000, show_default=True, type=click.IntRange(1), help="Cap on `limit`.")
 @click.option("--public-url", default=None, help="scheme://host:port used in hrefs and Link headers.")
+@click.option("--no-auth", is_flag=True, help="Answer every request without credentials.")
 def serve(
-    host: str, port: int, database_url: str, workers: int, demo: bool, max_limit: int, public_url: str | None
+    host: str,
+    port: int,
+    database_url: str,
+    secret_key_file: Path,
+    workers: int,
+    demo: bool,
+    max_limit: int,
+    public_url: str | None,
+    no_auth: bool,
 ) -> None:
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
-    try:
-        _prepare_store(database_url, demo)
-    except SQLAlchemyError as error:
-        click.echo(
-            f"error: cannot use the database {database_url}: {error.__class__.__name__}: {error.orig or error}",
-            err=True,
-        )
-        sys.exit(2)
-    os.environ.update(
-        ROSTERLAB_DATABASE_URL=database_url, ROSTERLAB_MAX_LIMIT=str(max_limit), ROSTERLAB_PUBLIC_URL=public_url or ""
+    config = _config(
+        database_url, secret_key_file, max_limit=max_limit, public_url=public_url, authentication=not no_auth
     )
-    click.echo(_banner(host, port, database_url))
+    try:
+        _prepare_store(config, demo)
+    except SQLAlchemyError as error:
+        _fail(database_url, error)
+    os.environ.update(
+        ROSTERLAB_DATABASE_URL=database_url,
+        ROSTERLAB_MAX_LIMIT=str(max_limit),
+        ROSTERLAB_PUBLIC_URL=public_url or "",
+        ROSTERLAB_AUTHENTICATION="0" if no_auth else "1",
+        ROSTERLAB_SECRET_KEY_FILE=str(secret_key_file),
+    )
+    click.echo(_banner(host, port, config, demo))
     gc.freeze()  # start-up objects never die; keep full collections short under load
     uvicorn.run(
         "rosterlab.server.asgi:create_from_environment",
@@ -76,3 +123,67 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@click.group("clients")
+def clients() -> None:
+    """Register, list and revoke the clients allowed to call the mock SIS."""
+
+
+def _registry(database_url: str, key_file: Path) -> Registry:
+    config = _config(database_url, key_file)
+    try:
+        return registry_for(config, connect(database_url))
+    except SQLAlchemyError as error:
+        _fail(database_url, error)
+        raise
+
+
+@clients.command("add")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(ALL_SCOPES), help="Repeat; default: every scope.")
+@click.option("--org", "orgs", multiple=True, help="Restrict the client to an org (and the orgs below it). Repeat.")
+@click.option("--client-id", default=None, help="Choose the client id (default: generated).")
+@click.option("--username", default=None, help="Give the client an account for the OAuth 2.0 password grant.")
+@database_option
+@key_file_option
+def add_client(name, scopes, orgs, client_id, username, database_url, secret_key_file) -> None:
+    """Register a client; its secret is shown once."""
+    registry = _registry(database_url, secret_key_file)
+    try:
+        created = registry.add(name, tuple(scopes) or ALL_SCOPES, tuple(orgs), client_id=client_id, username=username)
+    except ValueError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"client_id      {created.client.client_id}")
+    click.echo(f"client_secret  {created.secret}")
+    if created.password:
+        click.echo(f"username       {username}")
+        click.echo(f"password       {created.password}")
+    click.echo("scopes         " + " ".join(sorted(created.client.scopes)))
+    if orgs:
+        click.echo("orgs           " + " ".join(orgs))
+    click.echo("The secret is stored hashed and sealed; it cannot be shown again.")
+
+
+@clients.command("list")
+@database_option
+@key_file_option
+def list_clients(database_url, secret_key_file) -> None:
+    """List the registered clients (never their secrets)."""
+    for client in _registry(database_url, secret_key_file).all():
+        state = "REVOKED" if client.revoked else "active"
+        orgs = ",".join(client.orgs) or "all orgs"
+        click.echo(f"{client.client_id:<24} {state:<8} {client.name:<20} {orgs:<20} {len(client.scopes)} scopes")
+
+
+@clients.command("revoke")
+@click.argument("client_id")
+@database_option
+@key_file_option
+def revoke_client(client_id, database_url, secret_key_file) -> None:
+    """Revoke a client and every token it holds."""
+    if not _registry(database_url, secret_key_file).revoke(client_id):
+        click.echo(f"error: no client {client_id!r}", err=True)
+        sys.exit(2)
+    click.echo(f"revoked {client_id}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from rosterlab.server.store.database import DEFAULT_URL
 from rosterlab.spec.model import Version
@@ -27,6 +28,21 @@ class ServerConfig:
     unknown_fields_v1p1: UnknownFieldPolicy = UnknownFieldPolicy.WARN
     unknown_fields_v1p2: UnknownFieldPolicy = UnknownFieldPolicy.IGNORE
     public_url: str | None = None  # scheme://host[:port] used in hrefs and Link; by default the request's own
+    authentication: bool = True
+    auth_methods_v1p1: frozenset[str] = field(default_factory=lambda: frozenset({"oauth1", "oauth2"}))
+    auth_methods_v1p2: frozenset[str] = field(default_factory=lambda: frozenset({"oauth2"}))
+    token_path: str = "/oauth/token"
+    token_lifetime: int = 3600  # seconds; 0: tokens never expire
+    oauth1_window: int = 600  # seconds a signed request's timestamp may differ from the server's clock
+    token_json_body: bool = False  # lenient token requests: credentials in a JSON body
+    token_query_string: bool = False  # ... in the query string
+    token_missing_grant_type: bool = False  # ... with no grant_type (client credentials meant)
+    secret_key: str | None = None  # Fernet key sealing OAuth 1.0a secrets; else the key file
+    secret_key_file: Path = Path(".rosterlab/secret.key")
+
+    def auth_methods(self, version: Version) -> frozenset[str]:
+        """The authentication methods a version's endpoints accept ("oauth1", "oauth2")."""
+        return self.auth_methods_v1p1 if version is Version.V1P1 else self.auth_methods_v1p2
 
     def unknown_fields(self, version: Version) -> UnknownFieldPolicy:
         """The unknown-field policy of a version."""

@@ -28,11 +28,12 @@ DEFAULT_CODE_MINOR = {
 class OneRosterError(Exception):
     """A refusal with an HTTP status, a codeMinor and a description safe to show the client."""
 
-    def __init__(self, status: int, code_minor: str, description: str) -> None:
+    def __init__(self, status: int, code_minor: str, description: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.code_minor = code_minor
         self.description = description
+        self.headers = headers or {}
 
 
 def status_info(code_major: str, severity: str, code_minor: str, description: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from connexion import request as current_request
 from sqlalchemy import Engine
 from starlette.responses import Response
 
+from rosterlab.server.auth.guard import Authenticator
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query, read_selection
@@ -41,10 +42,19 @@ def _check_path(params: dict[str, str]) -> None:
 class Handlers:
     """Builds the handlers of one API (a version and its services) over one database."""
 
-    def __init__(self, engine: Engine, config: ServerConfig, version: Version) -> None:
+    def __init__(
+        self, engine: Engine, config: ServerConfig, version: Version, authenticator: Authenticator | None = None
+    ) -> None:
         self.engine = engine
         self.config = config
         self.version = version
+        self.authenticator = authenticator
+
+    def _orgs(self, request: Any, operation: Operation) -> tuple[str, ...]:
+        """Authenticate and authorize the request; the orgs its client is restricted to (none: all)."""
+        if self.authenticator is None:
+            return ()
+        return self.authenticator.check(request, operation, self.version).orgs
 
     def origin(self, request: Any) -> str:
         if self.config.public_url:
@@ -75,10 +85,11 @@ class Handlers:
 
         async def collection(**params: str) -> Response:
             request = current_request
+            orgs = self._orgs(request, operation)
             _check_path(params)
             query = read_collection_query(self._query(request), entity, version, config)
             with self.engine.connect() as connection:
-                page = read_page(connection, operation, version, params, query)
+                page = read_page(connection, operation, version, params, query, orgs)
             origin = self.origin(request)
             body = collection_body(key, page.documents, query.selection.fields, version, page.warnings)
             headers = {
@@ -103,11 +114,12 @@ class Handlers:
 
         async def single(**params: str) -> Response:
             request = current_request
+            orgs = self._orgs(request, operation)
             _check_path(params)
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
             with self.engine.connect() as connection:
-                document = read_one(connection, operation, version, params["sourcedId"])
+                document = read_one(connection, operation, version, params["sourcedId"], orgs)
             body = single_body(key, document, selection.fields, version, selection.warnings)
             return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
 

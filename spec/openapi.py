@@ -285,10 +285,13 @@ def _query(name: str, description: str, schema: Schema, **extra: Any) -> Schema:
     }
 
 
+# What a field name (or a dotted path to one) looks like; anything else in `fields` or `sort` is malformed.
+FIELD_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
+
 FIELDS_PARAMETER = _query(
     "fields",
     "The fields to return, comma-separated (fields=sourcedId,familyName).",
-    {"type": "array", "items": {"type": "string"}},
+    {"type": "array", "items": {"type": "string", "pattern": FIELD_NAME_PATTERN}},
     explode=False,
 )
 PAGING_PARAMETERS = (
@@ -302,7 +305,7 @@ PAGING_PARAMETERS = (
         "The zero-based index of the first record to return.",
         {"type": "integer", "format": "int32", "default": 0, "minimum": 0, "maximum": INT32_MAX},
     ),
-    _query("sort", "The field to sort the records by.", {"type": "string"}),
+    _query("sort", "The field to sort the records by.", {"type": "string", "pattern": FIELD_NAME_PATTERN}),
     _query("orderBy", "The direction of the sort.", {"type": "string", "enum": ["asc", "desc"]}),
     _query(
         "filter",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import httpx
 import pytest
+from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
-from rosterlab.server.app import create_app
+from rosterlab.server.app import create_app, registry_for
+from rosterlab.server.auth.demo import DEMO_OAUTH2, ensure_demo_clients
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.demo import demo_district
 from rosterlab.server.store.database import connect
@@ -55,10 +58,20 @@ def demo_engine(request, tmp_path_factory, demo_data) -> Engine:
         engine.dispose()
 
 
+TEST_SECRET_KEY = Fernet.generate_key().decode()
+
+
+def test_config(**settings) -> ServerConfig:
+    """A server configuration for tests: secrets sealed with a key of the test run, no key file."""
+    return ServerConfig(secret_key=TEST_SECRET_KEY, **settings)
+
+
 @pytest.fixture(scope="session")
 def demo_app(demo_engine):
-    """The mock SIS over the demo district."""
-    return create_app(ServerConfig(), engine=demo_engine)
+    """The mock SIS over the demo district, with authentication and the demo clients."""
+    config = test_config()
+    ensure_demo_clients(registry_for(config, demo_engine))
+    return create_app(config, engine=demo_engine)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +79,26 @@ def live_server(demo_app):
     """The mock SIS on a real loopback socket."""
     with LiveServer(demo_app) as server:
         yield server
+
+
+def fetch_token(base_url: str, client_id: str = DEMO_OAUTH2.client_id, secret: str = DEMO_OAUTH2.secret, **form) -> str:
+    """A bearer token from the server's token endpoint (HTTP Basic, client credentials)."""
+    response = httpx.post(
+        f"{base_url}/oauth/token",
+        data={"grant_type": "client_credentials", **form},
+        auth=(client_id, secret),
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()["access_token"]
+
+
+@pytest.fixture(scope="session")
+def authorized_client(live_server):
+    """An HTTP client of the live server carrying a bearer token with every scope."""
+    token = fetch_token(live_server.url)
+    with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -58,7 +58,9 @@ def predicates_for(draw, entity: Entity, version: Version, documents: list[dict]
     path = draw(st.sampled_from(filterable_paths(entity, version)))
     seen = [_text(v) for document in documents for v in _values_at(document, path) if not isinstance(v, dict | list)]
     candidates = st.sampled_from(seen) if seen else st.nothing()
-    value = draw(st.one_of(candidates, candidates.map(lambda s: s[: len(s) // 2]), st.text(max_size=4), st.just("")))
+    # No NUL: the server refuses it before any SQL (PostgreSQL cannot hold it); see test_server_errors.
+    free_text = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=4)
+    value = draw(st.one_of(candidates, candidates.map(lambda s: s[: len(s) // 2]), free_text, st.just("")))
     op = draw(st.sampled_from(list(Op)))
     return Predicate(path, op, value)
 

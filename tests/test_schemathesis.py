@@ -9,15 +9,17 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from starlette.testclient import TestClient
 
-from rosterlab.server.app import create_app
-from rosterlab.server.config import ServerConfig
+from rosterlab.server.app import create_app, registry_for
+from rosterlab.server.auth.demo import DEMO_OAUTH2, ensure_demo_clients
 from rosterlab.server.demo import demo_district
 from rosterlab.server.errors import version_of_path
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from rosterlab.spec.endpoints import operation
 from rosterlab.spec.openapi import document
+from tests.conftest import test_config
 
 # A schema-valid request may still name a sourcedId that does not exist (404) or hold a filter, sort or
 # fields value that OneRoster itself refuses (400): those are correct answers to valid-looking input.
@@ -25,8 +27,6 @@ CONFIG = schemathesis.Config.from_dict(
     {
         "checks": {
             "positive_data_acceptance": {"expected-statuses": ["200", "400", "404"]},
-            # This app is served without authentication; the authenticated server is checked separately.
-            "ignored_auth": {"enabled": False},
         },
         "generation": {"mode": "all", "max-examples": 25},
     }
@@ -38,10 +38,23 @@ def _demo_app():
     # Built at import: schemathesis parametrizes at collection time, before fixtures exist.
     engine = connect(f"sqlite:///{Path(tempfile.mkdtemp(prefix='rosterlab-schemathesis-')) / 'demo.db'}")
     load(engine, demo_district())
-    return create_app(ServerConfig(), engine=engine)
+    config = test_config()
+    ensure_demo_clients(registry_for(config, engine))
+    return create_app(config, engine=engine)
 
 
 APP = _demo_app()
+
+
+def _token() -> str:
+    client = TestClient(APP)
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
+    )
+    return response.json()["access_token"]
+
+
+HEADERS = {"Authorization": f"Bearer {_token()}"}
 
 
 def _load(name: str) -> schemathesis.BaseSchema:
@@ -64,7 +77,7 @@ def run_case(case) -> None:
     """Call the operation and run every check (schema conformance adapted when `fields` selects)."""
     fields = (case.query or {}).get("fields")
     excluded = [response_schema_conformance] if fields not in (None, "", []) else []
-    response = case.call_and_validate(excluded_checks=excluded)
+    response = case.call_and_validate(headers=HEADERS, excluded_checks=excluded)
     if excluded and response.status_code == 200:
         _selected_fields_conform(case, response)
 

@@ -9,6 +9,8 @@ import time
 
 import httpx
 
+from tests.conftest import fetch_token
+
 ROSTERLAB = [sys.executable, "-m", "rosterlab"]
 
 
@@ -21,7 +23,17 @@ def _free_port() -> int:
 def test_serve_demo_district_over_http(tmp_path):
     port = _free_port()
     process = subprocess.Popen(
-        [*ROSTERLAB, "serve", "--demo", "--port", str(port), "--database", f"sqlite:///{tmp_path / 'demo.db'}"],
+        [
+            *ROSTERLAB,
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            "--database",
+            f"sqlite:///{tmp_path / 'demo.db'}",
+            "--secret-key-file",
+            str(tmp_path / "secret.key"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -31,19 +43,23 @@ def test_serve_demo_district_over_http(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"{base}/ims/oneroster/rostering/v1p2/schools", timeout=2)
+                token = fetch_token(base)
                 break
-            except httpx.TransportError:
+            except (httpx.TransportError, httpx.HTTPStatusError):
                 assert process.poll() is None, process.stdout.read()
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+        response = httpx.get(f"{base}/ims/oneroster/rostering/v1p2/schools", headers=headers)
         assert response.status_code == 200
         assert len(response.json()["orgs"]) == 3
-        assert httpx.get(f"{base}/ims/oneroster/v1p1/users?limit=1").json()["users"][0]["role"]
+        assert httpx.get(f"{base}/ims/oneroster/v1p1/users?limit=1", headers=headers).json()["users"][0]["role"]
+        assert httpx.get(f"{base}/ims/oneroster/v1p1/users").status_code == 401
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert "loaded the demo district" in output
+    assert "demo-oauth2-secret" in output and "demo-oauth1" in output
     assert f"http://127.0.0.1:{port}/ims/oneroster/v1p1" in output
 
 

@@ -6,11 +6,11 @@ matching X-Total-Count; each body must validate against our document and, for 1.
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from rosterlab.spec.endpoints import Operation, OpKind, operations
 from rosterlab.spec.openapi import DOCUMENTS, Document
+from tests.conftest import test_config
 from tests.oracle import expected_ids, in_selection, records, sample_parameters, wrong_parent
 from tests.schemas import errors_against_official, errors_against_ours, success_schema
 
@@ -28,9 +28,8 @@ def _id(case: tuple[Document, Operation]) -> str:
 
 
 @pytest.fixture(scope="module")
-def client(live_server):
-    with httpx.Client(base_url=live_server.url, timeout=30) as client:
-        yield client
+def client(authorized_client):
+    return authorized_client
 
 
 def _check_schemas(document: Document, op: Operation, body: dict) -> None:
@@ -100,14 +99,13 @@ def test_tobedeleted_records_stay_visible(tmp_path):
     from starlette.testclient import TestClient
 
     from rosterlab.server.app import create_app
-    from rosterlab.server.config import ServerConfig
     from rosterlab.server.store.database import connect
     from rosterlab.server.store.load import load
 
     engine = connect(f"sqlite:///{tmp_path / 's.db'}")
     org = {"sourcedId": "o1", "name": "Gone", "type": "school", "identifier": "1", "dateLastModified": "2025-01-02"}
     load(engine, {"org": [dict(org, status="tobedeleted")]})
-    client = TestClient(create_app(ServerConfig(), engine=engine))
+    client = TestClient(create_app(test_config(authentication=False), engine=engine))
     body = client.get("/ims/oneroster/rostering/v1p2/orgs", params={"filter": "dateLastModified>'2025-01-01'"}).json()
     assert [o["status"] for o in body["orgs"]] == ["tobedeleted"]
 

@@ -10,9 +10,11 @@ from rosterlab.server.config import ServerConfig, UnknownFieldPolicy
 from rosterlab.server.errors import OneRosterError
 from rosterlab.spec.filter import FilterError, Node, parse
 from rosterlab.spec.model import Entity, Version
+from rosterlab.spec.openapi import FIELD_NAME_PATTERN
 
 INT32_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+")
+_FIELD_NAME = re.compile(FIELD_NAME_PATTERN)
 
 
 @dataclass
@@ -61,6 +63,9 @@ def read_selection(values: Sequence[str], entity: Entity, version: Version, conf
     names = [name.strip() for value in values for name in value.split(",")]
     if any(not name for name in names):
         raise OneRosterError(400, "invalid_blank_selection_field", "fields has a blank entry")
+    malformed = [name for name in names if not _FIELD_NAME.match(name)]
+    if malformed:
+        raise OneRosterError(400, "invalid_selection_field", f"not field names: {', '.join(map(repr, malformed))}")
     unknown = [name for name in names if not entity.has_field(name)]
     if not unknown:
         return Selection(list(dict.fromkeys(names)))
@@ -89,6 +94,8 @@ def read_collection_query(
         except FilterError as error:
             raise OneRosterError(400, "invalid_filter_field", f"filter: {error}") from None
     sort = _single(query.get("sort", []), "sort")
+    if sort is not None and not _FIELD_NAME.match(sort):
+        raise OneRosterError(400, "invaliddata", f"sort must name a field, not {sort!r}")
     order = _single(query.get("orderBy", []), "orderBy") or "asc"
     if order not in ("asc", "desc"):
         raise OneRosterError(400, "invaliddata", f"orderBy must be asc or desc, not {order!r}")

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from rosterlab.server.errors import OneRosterError
+from rosterlab.server.query.visibility import expand_orgs, visibility
 from rosterlab.server.store.tables import ROLE_LINK, entity_table, links
 from rosterlab.spec.endpoints import PATH_PARAMETERS, Operation, Selection
 
@@ -130,15 +131,20 @@ BELONGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def check_parents(connection: Connection, operation: Operation, params: Params) -> None:
-    """Raise 404 unknownobject unless every parent in the path exists (and belongs to its own parent)."""
+def check_parents(connection: Connection, operation: Operation, params: Params, orgs: tuple[str, ...] = ()) -> None:
+    """Raise 404 unknownobject unless every parent in the path exists, belongs to its own parent, and lies
+    within the client's orgs (when it is restricted)."""
+    allowed = expand_orgs(connection, orgs) if orgs else None
     for name in operation.parents:
         entity_name, selection = PATH_PARAMETERS[name]
         table = entity_table(entity_name)
         condition = table.c.sourced_id == params[name]
-        subset = selection_condition(entity_name, selection)
-        if subset is not None:
-            condition = and_(condition, subset)
+        extras = [selection_condition(entity_name, selection)]
+        if allowed is not None:
+            extras.append(visibility(entity_name, allowed))
+        for extra in extras:
+            if extra is not None:
+                condition = and_(condition, extra)
         if connection.execute(select(table.c.sourced_id).where(condition)).first() is None:
             what = selection.value if selection else entity_name
             raise OneRosterError(404, "unknownobject", f"no {what} has sourcedId {params[name]!r}")

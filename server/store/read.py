@@ -11,6 +11,7 @@ from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import CollectionQuery
 from rosterlab.server.query.relations import check_parents, nested_condition, selection_condition
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
+from rosterlab.server.query.visibility import expand_orgs, visibility
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
@@ -26,19 +27,32 @@ class Page:
     warnings: list[tuple[str, str]]
 
 
+def _restriction(connection: Connection, entity_name: str, orgs: tuple[str, ...]):
+    return visibility(entity_name, expand_orgs(connection, orgs)) if orgs else None
+
+
 def read_page(
-    connection: Connection, operation: Operation, version: Version, params: Mapping[str, str], query: CollectionQuery
+    connection: Connection,
+    operation: Operation,
+    version: Version,
+    params: Mapping[str, str],
+    query: CollectionQuery,
+    orgs: tuple[str, ...] = (),
 ) -> Page:
-    """The requested page of a collection operation; raises OneRosterError for bad input or unknown parents."""
+    """The requested page of a collection operation, within `orgs` when the client is restricted to them;
+    raises OneRosterError for bad input or unknown parents."""
     entity = operation.entity_in(version)
     table = entity_table(entity.name)
     compiler = FilterCompiler(table, entity, version, SqlDialect(connection.dialect.name))
-    check_parents(connection, operation, params)
+    check_parents(connection, operation, params, orgs)
     conditions = [
         c
         for c in (selection_condition(entity.name, operation.selection), nested_condition(operation, params))
         if c is not None
     ]
+    restriction = _restriction(connection, entity.name, orgs)
+    if restriction is not None:
+        conditions.append(restriction)
     if query.filter is not None:
         try:
             conditions.append(compiler.compile(query.filter))
@@ -69,14 +83,17 @@ def read_page(
     return Page(documents, total, warnings)
 
 
-def read_one(connection: Connection, operation: Operation, version: Version, sourced_id: str) -> str:
-    """One object as JSON text; raises 404 unknownobject when there is none (in the endpoint's subset)."""
+def read_one(
+    connection: Connection, operation: Operation, version: Version, sourced_id: str, orgs: tuple[str, ...] = ()
+) -> str:
+    """One object as JSON text; raises 404 unknownobject when there is none (in the endpoint's subset, and
+    within the client's orgs)."""
     entity = operation.entity_in(version)
     table = entity_table(entity.name)
     condition = table.c.sourced_id == sourced_id
-    subset = selection_condition(entity.name, operation.selection)
-    if subset is not None:
-        condition = and_(condition, subset)
+    for extra in (selection_condition(entity.name, operation.selection), _restriction(connection, entity.name, orgs)):
+        if extra is not None:
+            condition = and_(condition, extra)
     document = connection.execute(select(cast(table.c[version.slug], Text)).where(condition)).scalar()
     if document is None:
         what = operation.selection.value if operation.selection else entity.name

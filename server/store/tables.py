@@ -25,6 +25,7 @@ INDEX_COLUMNS: dict[str, dict[str, str]] = {
     "lineItem": {"class_id": "class", "school_id": "school", "category_id": "category"},
     "result": {"line_item_id": "lineItem", "student_id": "student", "class_id": "class"},
     "scoreScale": {"class_id": "class"},
+    "assessmentResult": {"student_id": "student"},
 }
 
 # Link kinds: (owner entity, field holding a list of GUIDRefs); "role" links come from users' roles.

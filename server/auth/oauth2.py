@@ -1,0 +1,183 @@
+"""OAuth 2.0 (RFC 6749) for OneRoster: a token endpoint and bearer tokens, built on authlib.
+
+Grants: client credentials (the IMS Security Framework's) and the resource owner password grant that some
+SIS offer. Clients authenticate with HTTP Basic or with `client_id`/`client_secret` in the form body.
+Lenient switches accept what real clients also send: credentials in a JSON body or in the query string, and
+no `grant_type` at all (client credentials are meant).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant, ResourceOwnerPasswordCredentialsGrant
+from authlib.oauth2.rfc6749.util import scope_to_list
+
+from rosterlab.server.auth.registry import ALL_SCOPES, Client, Registry
+from rosterlab.spec import scopes as sc
+from rosterlab.spec.model import Version
+
+# The mock SIS speaks plain HTTP (put TLS in a reverse proxy); authlib refuses http:// URLs without this.
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+
+@dataclass(frozen=True)
+class TokenLeniency:
+    """Deviations from RFC 6749 that the token endpoint tolerates (all off in strict mode)."""
+
+    json_body: bool = False
+    query_string: bool = False
+    missing_grant_type: bool = False
+
+
+def scope_uris(names: frozenset[str] | set[str]) -> str:
+    """The scope URIs of both versions for short names, space-separated (as a token response lists them)."""
+    return " ".join(sc.scope_uri(version, name) for version in Version for name in sorted(names))
+
+
+class _Client(ClientMixin):
+    def __init__(self, client: Client, registry: Registry) -> None:
+        self.client = client
+        self.registry = registry
+
+    def get_client_id(self) -> str:
+        return self.client.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        return None
+
+    def get_allowed_scope(self, scope: str) -> str:
+        if not scope:
+            return scope_uris(self.client.scopes)
+        return " ".join(scope_to_list(scope))
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return False
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self.registry.check_secret(self.client.client_id, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        return method in CLIENT_AUTH_METHODS
+
+    def check_response_type(self, response_type: str) -> bool:
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        return grant_type == "client_credentials" or (grant_type == "password" and bool(self.client.username))
+
+
+def _check_requested_scopes(request: OAuth2Request) -> None:
+    requested = scope_to_list(request.payload.scope) or []
+    names = {sc.scope_name(scope) for scope in requested}
+    unknown = sorted(names - set(ALL_SCOPES))
+    if unknown:
+        raise InvalidScopeError(description=f"unknown scope(s): {', '.join(unknown)}")
+    refused = sorted(names - request.client.client.scopes)
+    if refused:
+        raise InvalidScopeError(description=f"this client is not granted: {', '.join(refused)}")
+
+
+class _ClientCredentials(ClientCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        _check_requested_scopes(self.request)
+
+
+class _Password(ResourceOwnerPasswordCredentialsGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        _check_requested_scopes(self.request)
+
+    def authenticate_user(self, username: str, password: str) -> str | None:
+        client = self.request.client.client
+        return username if self.server.registry.check_password(client.client_id, username, password) else None
+
+
+class _Payload(OAuth2Payload):
+    def __init__(self, data: dict[str, str]) -> None:
+        self._data = data
+
+    @property
+    def data(self) -> dict[str, str]:
+        return self._data
+
+    @property
+    def datalist(self) -> defaultdict[str, list]:
+        return defaultdict(list, {key: [value] for key, value in self._data.items()})
+
+
+class _Request(OAuth2Request):
+    def __init__(self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, str]) -> None:
+        super().__init__(method, uri, headers=headers)  # case-insensitive: authlib asks for "Authorization"
+        self.payload = _Payload(data)
+        self._form = data
+
+    @property
+    def args(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def form(self) -> dict[str, str]:
+        return self._form
+
+
+class TokenServer(AuthorizationServer):
+    """Issues bearer tokens into the registry."""
+
+    def __init__(self, registry: Registry, lifetime: int = 3600, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(scopes_supported=None)
+        self.registry = registry
+        self.lifetime = lifetime
+        self.clock = clock
+        self.register_grant(_ClientCredentials)
+        self.register_grant(_Password)
+        self.register_token_generator("default", self._generate)
+
+    def _generate(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):
+        token: dict[str, Any] = {"access_token": secrets.token_urlsafe(32), "token_type": "bearer"}
+        if self.lifetime > 0:
+            token["expires_in"] = self.lifetime
+        # No scope asked for: the token carries every scope the client is granted.
+        token["scope"] = client.get_allowed_scope(scope)
+        return token
+
+    def query_client(self, client_id: str) -> _Client | None:
+        client = self.registry.get(client_id) if client_id else None
+        return _Client(client, self.registry) if client and not client.revoked else None
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        names = {sc.scope_name(scope) for scope in scope_to_list(token.get("scope", "")) or []}
+        expires_at = self.clock() + self.lifetime if self.lifetime > 0 else None
+        self.registry.save_token(
+            token["access_token"], request.client.get_client_id(), " ".join(sorted(names)), expires_at
+        )
+
+    def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
+        return request
+
+    def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]):
+        return status, body, headers
+
+    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def respond(
+        self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, str]
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
+        """Answer a token request whose parameters have been gathered into `data`."""
+        return self.create_token_response(_Request(method, uri, headers, data))
