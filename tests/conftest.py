@@ -61,7 +61,7 @@ def demo_engine(request, tmp_path_factory, demo_data) -> Engine:
 TEST_SECRET_KEY = Fernet.generate_key().decode()
 
 
-def test_config(**settings) -> ServerConfig:
+def server_config(**settings) -> ServerConfig:
     """A server configuration for tests: secrets sealed with a key of the test run, no key file."""
     return ServerConfig(secret_key=TEST_SECRET_KEY, **settings)
 
@@ -69,7 +69,7 @@ def test_config(**settings) -> ServerConfig:
 @pytest.fixture(scope="session")
 def demo_app(demo_engine):
     """The mock SIS over the demo district, with authentication and the demo clients."""
-    config = test_config()
+    config = server_config()
     ensure_demo_clients(registry_for(config, demo_engine))
     return create_app(config, engine=demo_engine)
 

@@ -19,7 +19,7 @@ from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from rosterlab.spec.endpoints import operation
 from rosterlab.spec.openapi import document
-from tests.conftest import test_config
+from tests.conftest import server_config
 
 # A schema-valid request may still name a sourcedId that does not exist (404) or hold a filter, sort or
 # fields value that OneRoster itself refuses (400): those are correct answers to valid-looking input.
@@ -38,7 +38,7 @@ def _demo_app():
     # Built at import: schemathesis parametrizes at collection time, before fixtures exist.
     engine = connect(f"sqlite:///{Path(tempfile.mkdtemp(prefix='rosterlab-schemathesis-')) / 'demo.db'}")
     load(engine, demo_district())
-    config = test_config()
+    config = server_config()
     ensure_demo_clients(registry_for(config, engine))
     return create_app(config, engine=engine)
 

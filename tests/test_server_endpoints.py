@@ -10,7 +10,7 @@ import pytest
 
 from rosterlab.spec.endpoints import Operation, OpKind, operations
 from rosterlab.spec.openapi import DOCUMENTS, Document
-from tests.conftest import test_config
+from tests.conftest import server_config
 from tests.oracle import expected_ids, in_selection, records, sample_parameters, wrong_parent
 from tests.schemas import errors_against_official, errors_against_ours, success_schema
 
@@ -105,7 +105,7 @@ def test_tobedeleted_records_stay_visible(tmp_path):
     engine = connect(f"sqlite:///{tmp_path / 's.db'}")
     org = {"sourcedId": "o1", "name": "Gone", "type": "school", "identifier": "1", "dateLastModified": "2025-01-02"}
     load(engine, {"org": [dict(org, status="tobedeleted")]})
-    client = TestClient(create_app(test_config(authentication=False), engine=engine))
+    client = TestClient(create_app(server_config(authentication=False), engine=engine))
     body = client.get("/ims/oneroster/rostering/v1p2/orgs", params={"filter": "dateLastModified>'2025-01-01'"}).json()
     assert [o["status"] for o in body["orgs"]] == ["tobedeleted"]
 

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from rosterlab.server.app import create_app
 from rosterlab.server.config import UnknownFieldPolicy
 from rosterlab.spec.openapi import document
-from tests.conftest import test_config
+from tests.conftest import server_config
 
 V12 = "/ims/oneroster/rostering/v1p2"
 V11 = "/ims/oneroster/v1p1"
@@ -107,7 +107,7 @@ def test_unknown_field_in_1p2_returns_everything_silently(client):
 
 
 def test_unknown_field_policy_can_reject(demo_engine):
-    config = test_config(authentication=False, unknown_fields_v1p2=UnknownFieldPolicy.REJECT)
+    config = server_config(authentication=False, unknown_fields_v1p2=UnknownFieldPolicy.REJECT)
     client = TestClient(create_app(config, engine=demo_engine))
     response = client.get(f"{V12}/users", params={"fields": "nonsense"})
     assert response.status_code == 400

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from rosterlab.server.app import create_app
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
-from tests.conftest import test_config
+from tests.conftest import server_config
 
 LINK = re.compile(r'<([^>]*)>; rel="(\w+)"')
 BASE = "/ims/oneroster/rostering/v1p2"
@@ -23,7 +23,7 @@ BASE = "/ims/oneroster/rostering/v1p2"
 @pytest.fixture(scope="module")
 def paging(tmp_path_factory):
     engine = connect(f"sqlite:///{tmp_path_factory.mktemp('paging') / 'store.db'}")
-    client = TestClient(create_app(test_config(max_limit=50, authentication=False), engine=engine))
+    client = TestClient(create_app(server_config(max_limit=50, authentication=False), engine=engine))
     return engine, client
 
 

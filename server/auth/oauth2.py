@@ -8,6 +8,7 @@ no `grant_type` at all (client credentials are meant).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidScopeError
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant, ResourceOwnerPasswordCredentialsGrant
 from authlib.oauth2.rfc6749.util import scope_to_list
 
@@ -27,6 +28,8 @@ from rosterlab.spec.model import Version
 
 # The mock SIS speaks plain HTTP (put TLS in a reverse proxy); authlib refuses http:// URLs without this.
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+# authlib logs every token it issues at DEBUG; no token may ever reach a log, whatever the root level.
+logging.getLogger("authlib.oauth2.rfc6749.grants").setLevel(logging.INFO)
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
@@ -103,9 +106,15 @@ class _Password(ResourceOwnerPasswordCredentialsGrant):
         super().validate_token_request()
         _check_requested_scopes(self.request)
 
-    def authenticate_user(self, username: str, password: str) -> str | None:
-        client = self.request.client.client
-        return username if self.server.registry.check_password(client.client_id, username, password) else None
+    def authenticate_token_endpoint_client(self) -> _Client:
+        self._client = super().authenticate_token_endpoint_client()
+        return self._client
+
+    def authenticate_user(self, username: str, password: str) -> str:
+        # RFC 6749 5.2: wrong resource owner credentials are an invalid grant.
+        if not self.server.registry.check_password(self._client.client.client_id, username, password):
+            raise InvalidGrantError(description="invalid username or password")
+        return username
 
 
 class _Payload(OAuth2Payload):
