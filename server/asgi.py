@@ -3,7 +3,8 @@
     uvicorn --factory rosterlab.server.asgi:create_from_environment --workers 2
 
 ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT, ROSTERLAB_PUBLIC_URL, ROSTERLAB_AUTHENTICATION (0 or 1),
-ROSTERLAB_SECRET_KEY and ROSTERLAB_SECRET_KEY_FILE configure it.
+ROSTERLAB_SECRET_KEY, ROSTERLAB_SECRET_KEY_FILE, ROSTERLAB_TOKEN_PATH, ROSTERLAB_TOKEN_LIFETIME and
+ROSTERLAB_OAUTH1_WINDOW configure it (`rosterlab serve` sets them from its options).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def config_from_environment() -> ServerConfig:
         authentication=os.environ.get("ROSTERLAB_AUTHENTICATION", "1") != "0",
         secret_key=os.environ.get("ROSTERLAB_SECRET_KEY") or None,
         secret_key_file=Path(os.environ.get("ROSTERLAB_SECRET_KEY_FILE", ".rosterlab/secret.key")),
+        token_path=os.environ.get("ROSTERLAB_TOKEN_PATH", "/oauth/token"),
+        token_lifetime=int(os.environ.get("ROSTERLAB_TOKEN_LIFETIME", "3600")),
+        oauth1_window=int(os.environ.get("ROSTERLAB_OAUTH1_WINDOW", "600")),
     )
 
 

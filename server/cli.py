@@ -86,6 +86,11 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
 @click.option("--max-limit", default=1000, show_default=True, type=click.IntRange(1), help="Cap on `limit`.")
 @click.option("--public-url", default=None, help="scheme://host:port used in hrefs and Link headers.")
 @click.option("--no-auth", is_flag=True, help="Answer every request without credentials.")
+@click.option("--token-path", default="/oauth/token", show_default=True, help="Path of the OAuth 2.0 token endpoint.")
+@click.option(
+    "--token-lifetime", default=3600, show_default=True, type=click.IntRange(0), help="Seconds; 0: never expire."
+)
+@click.option("--oauth1-window", default=600, show_default=True, type=click.IntRange(1), help="Timestamp window, s.")
 def serve(
     host: str,
     port: int,
@@ -96,10 +101,22 @@ def serve(
     max_limit: int,
     public_url: str | None,
     no_auth: bool,
+    token_path: str,
+    token_lifetime: int,
+    oauth1_window: int,
 ) -> None:
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
+    if not token_path.startswith("/"):
+        raise click.BadParameter("must start with /", param_hint="--token-path")
     config = _config(
-        database_url, secret_key_file, max_limit=max_limit, public_url=public_url, authentication=not no_auth
+        database_url,
+        secret_key_file,
+        max_limit=max_limit,
+        public_url=public_url,
+        authentication=not no_auth,
+        token_path=token_path,
+        token_lifetime=token_lifetime,
+        oauth1_window=oauth1_window,
     )
     try:
         _prepare_store(config, demo)
@@ -111,6 +128,9 @@ def serve(
         ROSTERLAB_PUBLIC_URL=public_url or "",
         ROSTERLAB_AUTHENTICATION="0" if no_auth else "1",
         ROSTERLAB_SECRET_KEY_FILE=str(secret_key_file),
+        ROSTERLAB_TOKEN_PATH=token_path,
+        ROSTERLAB_TOKEN_LIFETIME=str(token_lifetime),
+        ROSTERLAB_OAUTH1_WINDOW=str(oauth1_window),
     )
     click.echo(_banner(host, port, config, demo))
     gc.freeze()  # start-up objects never die; keep full collections short under load

@@ -81,11 +81,13 @@ def live_server(demo_app):
         yield server
 
 
-def fetch_token(base_url: str, client_id: str = DEMO_OAUTH2.client_id, secret: str = DEMO_OAUTH2.secret, **form) -> str:
+def fetch_token(
+    base_url: str, client_id: str = DEMO_OAUTH2.client_id, secret: str = DEMO_OAUTH2.secret, path: str = "/oauth/token"
+) -> str:
     """A bearer token from the server's token endpoint (HTTP Basic, client credentials)."""
     response = httpx.post(
-        f"{base_url}/oauth/token",
-        data={"grant_type": "client_credentials", **form},
+        f"{base_url}{path}",
+        data={"grant_type": "client_credentials"},
         auth=(client_id, secret),
         timeout=30,
     )

@@ -33,6 +33,10 @@ def test_serve_demo_district_over_http(tmp_path):
             f"sqlite:///{tmp_path / 'demo.db'}",
             "--secret-key-file",
             str(tmp_path / "secret.key"),
+            "--token-path",
+            "/oauth2/token",
+            "--token-lifetime",
+            "120",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -43,7 +47,7 @@ def test_serve_demo_district_over_http(tmp_path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                token = fetch_token(base)
+                token = fetch_token(base, path="/oauth2/token")
                 break
             except (httpx.TransportError, httpx.HTTPStatusError):
                 assert process.poll() is None, process.stdout.read()
