@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +40,7 @@ from rosterlab.spec.openapi import DOCUMENTS, Document
 
 log = logging.getLogger("rosterlab.server")
 
-SERVED_KINDS = frozenset({OpKind.COLLECTION, OpKind.SINGLE})
+SERVED_KINDS = frozenset(OpKind)
 
 # The discovery file names of each 1.2 service: the REST binding's and the conformance guide's.
 DISCOVERY_NAMES = {
@@ -87,11 +88,38 @@ async def _problem(request: ConnexionRequest, problem: ProblemException) -> Conn
     return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description)
 
 
-async def _http_error(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
-    status = error.status_code
-    description = {404: "no such endpoint", 405: "this method is not allowed here"}.get(status, str(error.detail))
-    allow = {"Allow": error.headers["Allow"]} if error.headers and "Allow" in error.headers else None
-    return _error_response(request.url.path, status, DEFAULT_CODE_MINOR.get(status, "invaliddata"), description, allow)
+class AllowedMethods:
+    """Which methods each documented path answers (the router alone only knows the first route it tried)."""
+
+    def __init__(self) -> None:
+        self.paths: list[tuple[re.Pattern[str], set[str]]] = []
+
+    def add(self, base: str, spec: dict[str, Any]) -> None:
+        for template, item in spec["paths"].items():
+            pattern = re.escape(base + template)
+            pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", pattern)
+            methods = {method.upper() for method in item}
+            if "GET" in methods:
+                methods.add("HEAD")
+            self.paths.append((re.compile(pattern + "$"), methods))
+
+    def of(self, path: str) -> str | None:
+        methods = set().union(*(m for pattern, m in self.paths if pattern.match(path)))
+        return ", ".join(sorted(methods)) or None
+
+
+def _http_error_handler(allowed: AllowedMethods):
+    async def http_error(request: ConnexionRequest, error: HTTPException) -> ConnexionResponse:
+        status = error.status_code
+        description = {404: "no such endpoint", 405: "this method is not allowed here"}.get(status, str(error.detail))
+        headers = None
+        if status == 405:
+            allow = allowed.of(request.url.path) or (error.headers or {}).get("Allow")
+            headers = {"Allow": allow} if allow else None
+        code = DEFAULT_CODE_MINOR.get(status, "invaliddata")
+        return _error_response(request.url.path, status, code, description, headers)
+
+    return http_error
 
 
 async def _unexpected(request: ConnexionRequest, error: Exception) -> ConnexionResponse:
@@ -137,9 +165,11 @@ def create_app(
         leniency = TokenLeniency(config.token_json_body, config.token_query_string, config.token_missing_grant_type)
         token_server = TokenServer(registry, config.token_lifetime, clock)
         app.add_url_rule(config.token_path, "token", token_route(token_server, leniency), methods=["POST"])
+    allowed = AllowedMethods()
     for document in DOCUMENTS:
         handlers = Handlers(engine, config, document.version, authenticator)
         spec = served_document(document)
+        allowed.add(document.base_path, spec)
         app.add_api(
             spec,
             base_path=document.base_path,
@@ -152,7 +182,7 @@ def create_app(
             _discovery_route(app, document.base_path, name, spec)
     app.add_error_handler(OneRosterError, _oneroster_error)
     app.add_error_handler(ProblemException, _problem)
-    app.add_error_handler(HTTPException, _http_error)
+    app.add_error_handler(HTTPException, _http_error_handler(allowed))
     app.add_error_handler(Exception, _unexpected)
     return app
 

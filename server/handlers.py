@@ -16,6 +16,7 @@ from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query, read_selection
 from rosterlab.server.responses import JSON, absolute_hrefs, collection_body, link_header, single_body
 from rosterlab.server.store.read import read_one, read_page
+from rosterlab.server.write import handlers as writes
 from rosterlab.spec.endpoints import Operation, OpKind
 from rosterlab.spec.model import Version
 
@@ -67,7 +68,7 @@ class Handlers:
             return self._collection(operation)
         if operation.kind is OpKind.SINGLE:
             return self._single(operation)
-        raise NotImplementedError(f"{operation.operation_id}: {operation.kind.value} is not served yet")
+        return self._write(operation)
 
     def _query(self, request: Any) -> dict[str, list[str]]:
         query: dict[str, list[str]] = {}
@@ -124,3 +125,22 @@ class Handlers:
             return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
 
         return _named(single, operation)
+
+    def _write(self, operation: Operation) -> Handler:
+        version, engine = self.version, self.engine
+
+        async def write(**params: str) -> Response:
+            request = current_request
+            orgs = self._orgs(request, operation)
+            _check_path(params)
+            if operation.kind is OpKind.DELETE:
+                writes.remove(engine, operation, version, params["sourcedId"], orgs)
+                return Response(status_code=204)
+            body = await request.body()
+            if operation.kind is OpKind.PUT:
+                status = writes.put(engine, operation, version, params["sourcedId"], body, orgs)
+                return Response(status_code=status)
+            pairs = writes.create_many(engine, operation, version, dict(params), body, orgs)
+            return Response(pairs, 201, media_type=JSON)
+
+        return _named(write, operation)

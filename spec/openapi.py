@@ -31,6 +31,7 @@ DEFAULT_TOKEN_URL = "/oauth/token"
 STATUS_INFO = "imsx_StatusInfoDType"
 STATUS_INFO_SET = "imsx_StatusInfoSetDType"
 INT32_MAX = 2**31 - 1
+SERVER_SUPPLIED = ("sourcedId", "status", "dateLastModified")
 
 _SCALARS: dict[Kind, Schema] = {
     Kind.STRING: {"type": "string"},
@@ -136,18 +137,24 @@ class _SchemaBuilder:
             return _ref(self.structure(self.model.structure(type_.structure)))
         raise TypeError(type_)
 
-    def field_schema(self, field: Field) -> Schema:
-        item = self.type_schema(field.type)
+    def field_schema(self, field: Field, written: bool = False) -> Schema:
+        if written and isinstance(field.type, Ref):
+            item = _ref(self.guid_ref_input(field.type.target))
+        else:
+            item = self.type_schema(field.type)
         if field.many:
             return {"type": "array", "items": item, "minItems": field.min_items}
         return item
 
-    def object_schema(self, fields: tuple[Field, ...], description: str, open_: bool = False) -> Schema:
+    def object_schema(
+        self, fields: tuple[Field, ...], description: str, open_: bool = False, written: bool = False
+    ) -> Schema:
         schema: Schema = {"type": "object"}
         if description:
             schema["description"] = description
-        schema["properties"] = {f.name: self.field_schema(f) for f in fields}
-        required = [f.name for f in fields if f.required]
+        schema["properties"] = {f.name: self.field_schema(f, written) for f in fields}
+        # In a written object the path gives the sourcedId and the server sets status and dateLastModified.
+        required = [f.name for f in fields if f.required and not (written and f.name in SERVER_SUPPLIED)]
         if required:
             schema["required"] = required
         schema["additionalProperties"] = open_
@@ -183,6 +190,29 @@ class _SchemaBuilder:
                 "additionalProperties": False,
             },
         )
+        return name
+
+    def guid_ref_input(self, target: str) -> str:
+        """A GUIDRef as a client may write it: the sourcedId is enough."""
+        full = self.schemas[self.guid_ref(target)]
+        name = self.guid_ref(target).replace("GUIDRefDType", "GUIDRefInputDType")
+        self.schemas.setdefault(
+            name,
+            {
+                "type": "object",
+                "description": "A reference in a written object: href and type may be left out.",
+                "properties": full["properties"],
+                "required": ["sourcedId"],
+                "additionalProperties": False,
+            },
+        )
+        return name
+
+    def entity_input(self, entity: Entity) -> str:
+        name = schema_name(entity, "item").replace("DType", "InputDType")
+        if name not in self.schemas:
+            self.schemas[name] = {}
+            self.schemas[name] = self.object_schema(entity.all_fields, entity.description, written=True)
         return name
 
     def entity(self, entity: Entity) -> str:
@@ -376,9 +406,14 @@ def _success_responses(op: Operation, builder: _SchemaBuilder) -> dict[str, Sche
             }
         }
     if op.kind is OpKind.PUT:
+        stem = op.operation_id.removeprefix("put")
+        links = {
+            f"Get{stem}": {"operationId": f"get{stem}", "parameters": {"sourcedId": "$request.path.sourcedId"}},
+            f"Delete{stem}": {"operationId": f"delete{stem}", "parameters": {"sourcedId": "$request.path.sourcedId"}},
+        }
         return {
-            "200": {"description": "An existing object was replaced."},
-            "201": {"description": "The object was created."},
+            "200": {"description": "An existing object was replaced.", "links": links},
+            "201": {"description": "The object was created.", "links": links},
         }
     if op.kind is OpKind.DELETE:
         return {"204": {"description": "The object was deleted."}}
@@ -392,10 +427,23 @@ def _success_responses(op: Operation, builder: _SchemaBuilder) -> dict[str, Sche
 
 def _request_body(op: Operation, builder: _SchemaBuilder) -> Schema | None:
     entity = op.entity_in(builder.version)
+    item = _ref(builder.entity_input(entity)) if op.kind in (OpKind.PUT, OpKind.CREATE_MANY) else None
     if op.kind is OpKind.PUT:
-        schema = builder.entity_single(entity)
+        schema = schema_name(entity, "single").replace("DType", "InputDType")
+        builder.schemas[schema] = {
+            "type": "object",
+            "properties": {entity.single: item},
+            "required": [entity.single],
+            "additionalProperties": False,
+        }
     elif op.kind is OpKind.CREATE_MANY:
-        schema = builder.entity_set(entity)
+        schema = schema_name(entity, "set").replace("DType", "InputDType")
+        builder.schemas[schema] = {
+            "type": "object",
+            "properties": {entity.plural: {"type": "array", "items": item, "minItems": 1}},
+            "required": [entity.plural],
+            "additionalProperties": False,
+        }
     else:
         return None
     return {

@@ -160,6 +160,7 @@ def sample_parameters(data: Data) -> dict[str, str]:
         "teacherSourcedId": teacher,
         "userSourcedId": resource_user,
         "lineItemSourcedId": line_item["sourcedId"],
+        "academicSessionSourcedId": ref(klass["terms"][0]),
     }
 
 

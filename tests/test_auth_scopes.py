@@ -85,3 +85,37 @@ def test_each_scope_gives_200_or_403_as_the_table_says(matrix, demo_data, versio
             info = body["statusInfoSet"][0] if version is Version.V1P1 else body
             assert info["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == "forbidden"
     assert client.get(url).status_code == 401
+
+
+def allowed_write_scopes(op: Operation) -> set[str]:
+    family = "assessment" if op.entity.startswith("assessment") else "gradebook"
+    action = {OpKind.PUT: "createput", OpKind.DELETE: "delete", OpKind.CREATE_MANY: "createpost"}[op.kind]
+    return {f"{family}.{action}"}
+
+
+WRITES = [
+    (version, op)
+    for version in Version
+    for op in operations(version, Service.GRADEBOOK)
+    if op.kind in (OpKind.PUT, OpKind.DELETE, OpKind.CREATE_MANY)
+]
+
+
+@pytest.mark.parametrize(("version", "op"), WRITES, ids=lambda v: getattr(v, "operation_id", str(v)))
+def test_each_scope_may_or_may_not_write(matrix, version, op):
+    """Without the write's scope: 403 and nothing checked; with it: the request is judged on its merits
+    (here an empty object, so 422, or 404 for an unknown object), never 401 or 403."""
+    from rosterlab.spec.endpoints import base_path
+
+    client, tokens, params = matrix
+    url = base_path(version, Service.GRADEBOOK) + op.path.format(**{**params, "sourcedId": "no-such-object"})
+    allowed = allowed_write_scopes(op)
+    for scope, token in tokens.items():
+        headers = {"Authorization": f"Bearer {token}"}
+        key = op.request_key(version)
+        body = {key: {} if op.kind is OpKind.PUT else [{}]} if key else None
+        response = client.request(op.method.upper(), url, headers=headers, json=body)
+        if scope in allowed:
+            assert response.status_code in (404, 422), (scope, response.text[:200])
+        else:
+            assert response.status_code == 403, (scope, response.text[:200])

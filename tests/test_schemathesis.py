@@ -1,5 +1,6 @@
-"""schemathesis against every operation the mock SIS serves, from all four documents, with every check,
-positive and negative data, over the demo district (in-process ASGI)."""
+"""schemathesis against every operation of all four documents, with every check, positive and negative data,
+over the demo district (in-process ASGI, real bearer tokens); and stateful runs that follow the documents'
+links from each PUT to the GET and DELETE of what it created."""
 
 from __future__ import annotations
 
@@ -21,29 +22,60 @@ from rosterlab.spec.endpoints import operation
 from rosterlab.spec.openapi import document
 from tests.conftest import server_config
 
-# A schema-valid request may still name a sourcedId that does not exist (404) or hold a filter, sort or
-# fields value that OneRoster itself refuses (400): those are correct answers to valid-looking input.
+# A schema-valid request may still name a sourcedId that does not exist (404), hold a filter, sort or fields
+# value that OneRoster itself refuses (400), or write an object whose references do not exist or that others
+# still use (422): those are correct answers to valid-looking input.
 CONFIG = schemathesis.Config.from_dict(
     {
         "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["200", "400", "404"]},
+            "positive_data_acceptance": {"expected-statuses": ["200", "201", "204", "400", "404", "422"]},
         },
         "generation": {"mode": "all", "max-examples": 25},
     }
 )
+
+# Objects of the demo district that written references may point at, by reference field.
+EXISTING = {
+    "class": "class-1-0-0",
+    "school": "school-1",
+    "category": "cat-homework",
+    "lineItem": "li-class-1-0-0-1",
+    "student": "user-5",
+    "gradingPeriod": "gp-1-1",
+    "academicSession": "term-1",
+    "scoreScale": "scale-class-1-0-0",
+    "course": "course-1-math",
+    "assessmentLineItem": "ali-state-math",
+    "parentAssessmentLineItem": "ali-state-math",
+}
+
+
+def point_references_at_existing_objects(context, body):
+    """Give generated GUIDRefs sourcedIds that exist, so that valid PUTs and POSTs really create objects.
+    Only string sourcedIds are replaced: a body that breaks the schema keeps breaking it."""
+
+    def visit(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in EXISTING and isinstance(item, dict) and isinstance(item.get("sourcedId"), str):
+                    item["sourcedId"] = EXISTING[key]
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+
+    visit(body)
+    return body
+
+
 SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=25)
 
 
-def _demo_app():
-    # Built at import: schemathesis parametrizes at collection time, before fixtures exist.
-    engine = connect(f"sqlite:///{Path(tempfile.mkdtemp(prefix='rosterlab-schemathesis-')) / 'demo.db'}")
-    load(engine, demo_district())
-    config = server_config()
-    ensure_demo_clients(registry_for(config, engine))
-    return create_app(config, engine=engine)
-
-
-APP = _demo_app()
+# Built at import: schemathesis parametrizes at collection time, before fixtures exist.
+ENGINE = connect(f"sqlite:///{Path(tempfile.mkdtemp(prefix='rosterlab-schemathesis-')) / 'demo.db'}")
+load(ENGINE, demo_district())
+ensure_demo_clients(registry_for(server_config(), ENGINE))
+APP = create_app(server_config(), engine=ENGINE)
 
 
 def _token() -> str:
@@ -58,7 +90,9 @@ HEADERS = {"Authorization": f"Bearer {_token()}"}
 
 
 def _load(name: str) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi(f"{document(name).base_path}/openapi.json", APP, config=CONFIG)
+    schema = schemathesis.openapi.from_asgi(f"{document(name).base_path}/openapi.json", APP, config=CONFIG)
+    schema.hook("map_body")(point_references_at_existing_objects)
+    return schema
 
 
 def _selected_fields_conform(case, response) -> None:
@@ -104,3 +138,24 @@ def test_v1p2_gradebook(case):
 @SETTINGS
 def test_v1p2_resources(case):
     run_case(case)
+
+
+def _stateful(name: str):
+    machine = _load(name).as_state_machine()
+
+    class WithToken(machine):
+        def setup(self):
+            # Every scenario starts from the same district, so that a replayed scenario behaves the same.
+            load(ENGINE, demo_district())
+
+        def get_call_kwargs(self, case):
+            return {"headers": HEADERS}
+
+    WithToken.TestCase.settings = settings(
+        deadline=None, suppress_health_check=list(HealthCheck), max_examples=40, stateful_step_count=8
+    )
+    return WithToken.TestCase
+
+
+TestStatefulV1p1 = _stateful("oneroster-v1p1")
+TestStatefulV1p2Gradebook = _stateful("oneroster-v1p2-gradebook")

@@ -52,18 +52,25 @@ class FieldPath:
 
 
 def format_instant(moment: datetime) -> str:
-    """The canonical text of an instant: `YYYY-MM-DDTHH:MM:SS.sssZ` in UTC."""
-    moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """The canonical text of an instant: `YYYY-MM-DDTHH:MM:SS.sssZ` in UTC (years zero-padded)."""
+    m = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+        f"{m.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_instant(text: str) -> datetime:
-    """An ISO 8601 date or date-time as an instant (dates and naive times are UTC)."""
-    if len(text) == 10:
-        moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
-    else:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """An ISO 8601 date or date-time as an instant in UTC (dates and naive times are UTC); ValueError if
+    it is none, or falls outside the years 1 to 9999 once in UTC."""
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} lies outside the years 1 to 9999 in UTC") from None
 
 
 def _scalar_kind(type_: object) -> Kind:

@@ -1,0 +1,1 @@
+"""Gradebook writes: body validation and the rules a careful SIS applies to them."""
