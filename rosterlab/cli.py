@@ -4,6 +4,7 @@ import click
 
 from rosterlab import __version__
 from rosterlab.server.cli import clients, serve
+from rosterlab.server.csv.cli import csv_group
 from rosterlab.spec.cli import spec_group
 
 
@@ -16,3 +17,4 @@ def main() -> None:
 main.add_command(spec_group)
 main.add_command(serve)
 main.add_command(clients)
+main.add_command(csv_group)

@@ -1,0 +1,121 @@
+"""Apply a OneRoster CSV bundle to the store: all of it, or nothing.
+
+The whole bundle is validated first (rosterlab.spec.csv_bundle); a bundle with any problem changes nothing.
+Bulk files are complete: a record of that kind that the store holds and the file does not becomes
+`tobedeleted`, dated now. Delta rows are changes: active ones insert or update, `tobedeleted` ones mark
+deletions. A record whose content did not change keeps its dateLastModified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from rosterlab.server.csv.mapping import import_records
+from rosterlab.server.store.load import create_schema, entity_row, link_rows
+from rosterlab.server.store.render import render
+from rosterlab.server.store.tables import ENTITY_TABLES, links
+from rosterlab.server.store.write import now
+from rosterlab.spec.csv_bundle import Issue, read_bundle
+from rosterlab.spec.filter.fields import format_instant, parse_instant
+from rosterlab.spec.model import Version
+
+# The file that describes each entity completely when it is bulk.
+PRIMARY_FILE = {
+    "org": "orgs",
+    "academicSession": "academicSessions",
+    "course": "courses",
+    "class": "classes",
+    "user": "users",
+    "demographics": "demographics",
+    "enrollment": "enrollments",
+    "resource": "resources",
+    "category": "categories",
+    "lineItem": "lineItems",
+    "result": "results",
+    "scoreScale": "scoreScales",
+}
+IGNORED = ("status", "dateLastModified")
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or why it did nothing."""
+
+    issues: list[Issue] = field(default_factory=list)
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def applied(self) -> bool:
+        """Whether the bundle was applied."""
+        return not self.issues
+
+
+def _content(document: dict) -> dict:
+    """A document without its status, date and hrefs, for telling whether anything changed."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in IGNORED and k != "href"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(document)
+
+
+def import_bundle(engine: Engine, data: bytes) -> ImportReport:
+    """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
+    bundle = read_bundle(data)
+    report = ImportReport(issues=list(bundle.issues))
+    if report.issues:
+        return report
+    records, _ = import_records(bundle.rows, bundle.version)
+    create_schema(engine)
+    moment = now()
+    with engine.begin() as connection:
+        for entity, file in PRIMARY_FILE.items():
+            mode = bundle.modes.get(file, "absent")
+            incoming = {record["sourcedId"]: record for record in records.get(entity, [])}
+            table = ENTITY_TABLES[entity]
+            existing = {
+                row.sourced_id: row
+                for row in connection.execute(select(table.c.sourced_id, table.c.status, table.c.v1p2))
+            }
+            counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+            for sourced_id, record in incoming.items():
+                record.setdefault("status", "active")
+                if mode == "bulk":
+                    record["dateLastModified"] = moment
+                old = existing.get(sourced_id)
+                rendered = render(entity, {**record, "dateLastModified": moment}, Version.V1P2)
+                if old is not None and old.status == record["status"] and _content(old.v1p2) == _content(rendered):
+                    counts["unchanged"] += 1
+                    continue
+                if old is not None and mode == "bulk":
+                    record["dateLastModified"] = moment
+                record["dateLastModified"] = format_instant(parse_instant(record["dateLastModified"]))
+                connection.execute(table.delete().where(table.c.sourced_id == sourced_id))
+                connection.execute(table.insert(), entity_row(entity, record))
+                connection.execute(links.delete().where(links.c.owner_id == sourced_id))
+                new_links = list(link_rows(entity, record))
+                if new_links:
+                    connection.execute(links.insert(), new_links)
+                counts[
+                    "created" if old is None else ("deleted" if record["status"] == "tobedeleted" else "updated")
+                ] += 1
+            if mode == "bulk":
+                for sourced_id, old in existing.items():
+                    if sourced_id not in incoming and old.status == "active":
+                        gone = {**old.v1p2, "status": "tobedeleted", "dateLastModified": moment}
+                        connection.execute(table.delete().where(table.c.sourced_id == sourced_id))
+                        connection.execute(table.insert(), entity_row(entity, gone))
+                        counts["deleted"] += 1
+            for name, count in counts.items():
+                if count:
+                    getattr(report, name)[entity] = count
+    return report
