@@ -207,3 +207,38 @@ def revoke_client(client_id, database_url, secret_key_file) -> None:
         click.echo(f"error: no client {client_id!r}", err=True)
         sys.exit(2)
     click.echo(f"revoked {client_id}")
+
+
+@click.command("generate")
+@click.option("--users", default=1000, show_default=True, type=click.IntRange(20), help="About how many users.")
+@click.option("--seed", default=1, show_default=True, type=int, help="The same seed gives the same district.")
+@click.option("--as-of", "as_of", default="2025-01-15", show_default=True, help="The date the district describes.")
+@database_option
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the district as a CSV bundle.",
+)
+@click.option("--csv-version", type=click.Choice(["1.1", "1.2", "1.2.1"]), default="1.2.1", show_default=True)
+def generate(users: int, seed: int, as_of: str, database_url: str, csv_path: Path | None, csv_version: str) -> None:
+    """Generate a realistic district into the store (replacing its data)."""
+    from datetime import date
+
+    from rosterlab.server.csv.export import export_store
+    from rosterlab.server.generate import DistrictGenerator, DistrictPlan
+
+    try:
+        plan = DistrictPlan.for_users(users, seed=seed, as_of=date.fromisoformat(as_of))
+    except ValueError:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    try:
+        engine = connect(database_url)
+        counts = load(engine, DistrictGenerator(plan).streams())
+    except SQLAlchemyError as error:
+        _fail(database_url, error)
+    click.echo(f"generated {len(plan.schools)} school(s): " + ", ".join(f"{n} {e}" for e, n in counts.items()))
+    if csv_path is not None:
+        csv_path.write_bytes(export_store(engine, csv_version))
+        click.echo(f"wrote {csv_path} (OneRoster {csv_version} CSV, bulk)")
