@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from rosterlab.server.admin import admin_routes
 from rosterlab.server.auth.guard import Authenticator
 from rosterlab.server.auth.oauth2 import TokenLeniency, TokenServer
 from rosterlab.server.auth.registry import Registry
@@ -165,6 +166,9 @@ def create_app(
         leniency = TokenLeniency(config.token_json_body, config.token_query_string, config.token_missing_grant_type)
         token_server = TokenServer(registry, config.token_lifetime, clock)
         app.add_url_rule(config.token_path, "token", token_route(token_server, leniency), methods=["POST"])
+    if config.admin_password:
+        for path, name, route, methods in admin_routes(engine, config.admin_password):
+            app.add_url_rule(path, name, route, methods=methods)
     allowed = AllowedMethods()
     for document in DOCUMENTS:
         handlers = Handlers(engine, config, document.version, authenticator)

@@ -31,6 +31,7 @@ def config_from_environment() -> ServerConfig:
         token_path=os.environ.get("ROSTERLAB_TOKEN_PATH", "/oauth/token"),
         token_lifetime=int(os.environ.get("ROSTERLAB_TOKEN_LIFETIME", "3600")),
         oauth1_window=int(os.environ.get("ROSTERLAB_OAUTH1_WINDOW", "600")),
+        admin_password=os.environ.get("ROSTERLAB_ADMIN_PASSWORD") or None,
     )
 
 

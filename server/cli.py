@@ -91,6 +91,7 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
     "--token-lifetime", default=3600, show_default=True, type=click.IntRange(0), help="Seconds; 0: never expire."
 )
 @click.option("--oauth1-window", default=600, show_default=True, type=click.IntRange(1), help="Timestamp window, s.")
+@click.option("--admin-password", envvar="ROSTERLAB_ADMIN_PASSWORD", default=None, help="Turns on the admin API.")
 def serve(
     host: str,
     port: int,
@@ -104,6 +105,7 @@ def serve(
     token_path: str,
     token_lifetime: int,
     oauth1_window: int,
+    admin_password: str | None,
 ) -> None:
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
     if not token_path.startswith("/"):
@@ -131,6 +133,7 @@ def serve(
         ROSTERLAB_TOKEN_PATH=token_path,
         ROSTERLAB_TOKEN_LIFETIME=str(token_lifetime),
         ROSTERLAB_OAUTH1_WINDOW=str(oauth1_window),
+        ROSTERLAB_ADMIN_PASSWORD=admin_password or "",
     )
     click.echo(_banner(host, port, config, demo))
     gc.freeze()  # start-up objects never die; keep full collections short under load
@@ -242,3 +245,65 @@ def generate(users: int, seed: int, as_of: str, database_url: str, csv_path: Pat
     if csv_path is not None:
         csv_path.write_bytes(export_store(engine, csv_version))
         click.echo(f"wrote {csv_path} (OneRoster {csv_version} CSV, bulk)")
+
+
+@click.group("sis")
+def sis() -> None:
+    """Change the mock SIS's data over time: let days pass, or add, change and delete records."""
+
+
+@sis.command("advance")
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1, 3660))
+@click.option("--seed", default=1, show_default=True, type=int)
+@database_option
+def advance_command(days: int, seed: int, database_url: str) -> None:
+    """Let DAYS days of realistic changes happen (new students, withdrawals, schedule changes...)."""
+    from rosterlab.server.churn import advance
+
+    summary = advance(connect(database_url), days, seed)
+    click.echo(f"{summary.start} -> {summary.end}")
+    for kind, count in summary.changes.items():
+        click.echo(f"  {kind}: {count}")
+
+
+@sis.command("set")
+@click.argument("entity")
+@click.argument("document")
+@database_option
+def set_command(entity: str, document: str, database_url: str) -> None:
+    """Add or replace one record of ENTITY from a JSON DOCUMENT (a 1.2 object with its sourcedId)."""
+    import orjson
+
+    from rosterlab.server.churn import set_record
+    from rosterlab.server.write.validate import BodyErrors, canonical_record
+    from rosterlab.spec.entities import V1P2
+    from rosterlab.spec.model import Version
+
+    if not V1P2.has_entity(entity):
+        raise click.BadParameter(f"no entity {entity!r}", param_hint="ENTITY")
+    try:
+        body = orjson.loads(document)
+        record = canonical_record(V1P2.entity(entity), Version.V1P2, body, body.get("sourcedId"))
+    except (orjson.JSONDecodeError, AttributeError):
+        raise click.BadParameter("not a JSON object", param_hint="DOCUMENT") from None
+    except BodyErrors as errors:
+        raise click.BadParameter("; ".join(errors.problems), param_hint="DOCUMENT") from None
+    click.echo(f"{entity} {record['sourcedId']} dated {set_record(connect(database_url), entity, record)}")
+
+
+@sis.command("delete")
+@click.argument("entity")
+@click.argument("sourced_id")
+@database_option
+def delete_command(entity: str, sourced_id: str, database_url: str) -> None:
+    """Mark one record of ENTITY tobedeleted."""
+    from rosterlab.server.churn import delete_record
+    from rosterlab.spec.entities import V1P2
+
+    if not V1P2.has_entity(entity):
+        raise click.BadParameter(f"no entity {entity!r}", param_hint="ENTITY")
+    stamp = delete_record(connect(database_url), entity, sourced_id)
+    if stamp is None:
+        click.echo(f"error: no {entity} {sourced_id!r}", err=True)
+        sys.exit(2)
+    click.echo(f"{entity} {sourced_id} tobedeleted at {stamp}")

@@ -39,6 +39,7 @@ class ServerConfig:
     token_missing_grant_type: bool = False  # ... with no grant_type (client credentials meant)
     secret_key: str | None = None  # Fernet key sealing OAuth 1.0a secrets; else the key file
     secret_key_file: Path = Path(".rosterlab/secret.key")
+    admin_password: str | None = None  # turns the admin API on (HTTP Basic, user "admin")
 
     def auth_methods(self, version: Version) -> frozenset[str]:
         """The authentication methods a version's endpoints accept ("oauth1", "oauth2")."""

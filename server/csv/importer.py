@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 
 from rosterlab.server.csv.mapping import import_records
-from rosterlab.server.store.load import create_schema, entity_row, link_rows
+from rosterlab.server.store.load import create_schema
 from rosterlab.server.store.render import render
-from rosterlab.server.store.tables import ENTITY_TABLES, links
-from rosterlab.server.store.write import now
+from rosterlab.server.store.tables import ENTITY_TABLES
+from rosterlab.server.store.write import now, save
 from rosterlab.spec.csv_bundle import Issue, read_bundle
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
@@ -99,21 +99,14 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
                 if old is not None and mode == "bulk":
                     record["dateLastModified"] = moment
                 record["dateLastModified"] = format_instant(parse_instant(record["dateLastModified"]))
-                connection.execute(table.delete().where(table.c.sourced_id == sourced_id))
-                connection.execute(table.insert(), entity_row(entity, record))
-                connection.execute(links.delete().where(links.c.owner_id == sourced_id))
-                new_links = list(link_rows(entity, record))
-                if new_links:
-                    connection.execute(links.insert(), new_links)
+                save(connection, entity, record)
                 counts[
                     "created" if old is None else ("deleted" if record["status"] == "tobedeleted" else "updated")
                 ] += 1
             if mode == "bulk":
                 for sourced_id, old in existing.items():
                     if sourced_id not in incoming and old.status == "active":
-                        gone = {**old.v1p2, "status": "tobedeleted", "dateLastModified": moment}
-                        connection.execute(table.delete().where(table.c.sourced_id == sourced_id))
-                        connection.execute(table.insert(), entity_row(entity, gone))
+                        save(connection, entity, {**old.v1p2, "status": "tobedeleted", "dateLastModified": moment})
                         counts["deleted"] += 1
             for name, count in counts.items():
                 if count:

@@ -15,6 +15,7 @@ from rosterlab.server.store.tables import (
     ROLE_LINK,
     links,
     metadata,
+    state_metadata,
 )
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
@@ -44,6 +45,7 @@ LOAD_ORDER = (
 def create_schema(engine: Engine) -> None:
     """Create every table that does not exist yet."""
     metadata.create_all(engine)
+    state_metadata.create_all(engine)
 
 
 def _ref_id(value: Any) -> str | None:

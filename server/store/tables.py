@@ -73,3 +73,8 @@ Index("links_target", links.c.kind, links.c.target_id)
 def entity_table(entity_name: str) -> Table:
     """The table of an entity, by its singular key."""
     return ENTITY_TABLES[entity_name]
+
+
+# The SIS's own state (its clock), apart from the data so that reloading a district keeps it.
+state_metadata = MetaData()
+sis_state = Table("sis_state", state_metadata, Column("key", String, primary_key=True), Column("value", String))

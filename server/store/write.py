@@ -89,10 +89,9 @@ def exists(connection: Connection, entity_name: str, sourced_id: str, orgs: tupl
     return connection.execute(select(table.c.sourced_id).where(condition)).first() is not None
 
 
-def store(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
-    """Create or replace an object (active, modified now); True when it was created."""
+def save(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
+    """Write a canonical record as it is (its own status and dateLastModified); True when it is new."""
     table = ENTITY_TABLES[entity_name]
-    record = dict(record, status="active", dateLastModified=now())
     row = entity_row(entity_name, record)
     created = connection.execute(delete(table).where(table.c.sourced_id == record["sourcedId"])).rowcount == 0
     connection.execute(insert(table), row)
@@ -101,6 +100,11 @@ def store(connection: Connection, entity_name: str, record: dict[str, Any]) -> b
     if new_links:
         connection.execute(insert(links), new_links)
     return created
+
+
+def store(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
+    """Create or replace an object, active and modified now; True when it was created."""
+    return save(connection, entity_name, dict(record, status="active", dateLastModified=now()))
 
 
 def dependants(connection: Connection, entity_name: str, sourced_id: str) -> list[str]:

@@ -1,0 +1,257 @@
+"""Changes over time: move the SIS's clock on and let a district live, so consumers can test delta syncs.
+
+Each simulated day brings, in proportion to the number of active students: new students (enrolled in the
+classes a classmate of their grade takes), withdrawals (the student, their enrollments and demographics turn
+`tobedeleted`), schedule changes (a student moves to another section of a course), name and email changes,
+and now and then a teacher swap. When the clock passes the end of a term, that term's classes and their
+enrollments turn `tobedeleted`. Every change is dated at the instant of its simulated day, after everything
+already in the store; the same seed and store give the same changes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from rosterlab.server.store.load import create_schema
+from rosterlab.server.store.tables import ENTITY_TABLES, sis_state
+from rosterlab.server.store.write import save
+from rosterlab.spec.filter.fields import format_instant, parse_instant
+
+SURNAMES = ("Rivera", "Okoro", "Lindqvist", "Haddad", "Novak", "Tanaka", "Byrne", "Costa")
+
+
+@dataclass
+class ChangeSummary:
+    """What an advance changed, by kind of change."""
+
+    start: str
+    end: str
+    changes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def clock(connection: Connection) -> datetime:
+    """The SIS's clock: where the last advance left it, and never before the newest record."""
+    stored = connection.execute(select(sis_state.c.value).where(sis_state.c.key == "clock")).scalar()
+    newest = max(
+        (connection.execute(select(func.max(t.c.date_last_modified))).scalar() or "" for t in ENTITY_TABLES.values()),
+        default="",
+    )
+    candidates = [parse_instant(value) for value in (stored, newest) if value]
+    return max(candidates) if candidates else datetime.now(UTC)
+
+
+def _active(connection: Connection, entity: str) -> list[dict[str, Any]]:
+    table = ENTITY_TABLES[entity]
+    query = select(table.c.v1p2).where(table.c.status == "active").order_by(table.c.sourced_id)
+    return [row[0] for row in connection.execute(query)]
+
+
+class _Day:
+    """One simulated day's changes, all stamped with the day's instant."""
+
+    def __init__(self, connection: Connection, rng: random.Random, stamp: str, summary: ChangeSummary) -> None:
+        self.connection, self.rng, self.stamp, self.summary = connection, rng, stamp, summary
+
+    def put(self, entity: str, record: dict[str, Any], status: str = "active") -> None:
+        save(self.connection, entity, {**record, "status": status, "dateLastModified": self.stamp})
+
+    def retire(self, entity: str, record: dict[str, Any]) -> None:
+        self.put(entity, record, "tobedeleted")
+
+    def students(self) -> list[dict[str, Any]]:
+        return [u for u in _active(self.connection, "user") if any(r["role"] == "student" for r in u["roles"])]
+
+    def enrollments_of(self, user_id: str) -> list[dict[str, Any]]:
+        table = ENTITY_TABLES["enrollment"]
+        query = select(table.c.v1p2).where(table.c.user_id == user_id, table.c.status == "active")
+        return [row[0] for row in self.connection.execute(query)]
+
+
+def _new_student(day: _Day, students: list[dict[str, Any]], number: int) -> None:
+    model = day.rng.choice(students)
+    new_id = f"new-{day.stamp[:10]}-{number}"
+    given = day.rng.choice(("Noor", "Felix", "Ines", "Tomás", "Ada", "Ravi"))
+    username = f"{given.lower()}{new_id.replace('-', '')}"
+    student = {k: v for k, v in model.items() if k in ("enabledUser", "roles", "primaryOrg", "grades")}
+    student.update(
+        sourcedId=new_id,
+        givenName=given,
+        familyName=day.rng.choice(SURNAMES),
+        username=username,
+        email=f"{username}@district.example.org",
+        userIds=[{"type": "SIS", "identifier": new_id}],
+    )
+    day.put("user", student)
+    for enrollment in day.enrollments_of(model["sourcedId"]):
+        day.put(
+            "enrollment",
+            {
+                **enrollment,
+                "sourcedId": f"enr-{enrollment['class']['sourcedId']}-{new_id}",
+                "user": {"sourcedId": new_id},
+            },
+        )
+    day.summary.changes["new students"] += 1
+
+
+def _withdraw(day: _Day, student: dict[str, Any]) -> None:
+    day.retire("user", student)
+    for enrollment in day.enrollments_of(student["sourcedId"]):
+        day.retire("enrollment", enrollment)
+    demographics = ENTITY_TABLES["demographics"]
+    row = day.connection.execute(
+        select(demographics.c.v1p2).where(demographics.c.sourced_id == student["sourcedId"])
+    ).scalar()
+    if row is not None:
+        day.retire("demographics", row)
+    day.summary.changes["withdrawals"] += 1
+
+
+def _reschedule(day: _Day, student: dict[str, Any], classes: dict[str, list[dict[str, Any]]]) -> None:
+    enrollments = day.enrollments_of(student["sourcedId"])
+    if not enrollments:
+        return
+    old = day.rng.choice(enrollments)
+    klass = next((c for c in classes["all"] if c["sourcedId"] == old["class"]["sourcedId"]), None)
+    if klass is None:
+        return
+    siblings = [c for c in classes[klass["course"]["sourcedId"]] if c["sourcedId"] != klass["sourcedId"]]
+    if not siblings:
+        return
+    target = day.rng.choice(siblings)
+    day.retire("enrollment", old)
+    day.put(
+        "enrollment",
+        {
+            **old,
+            "sourcedId": f"enr-{target['sourcedId']}-{student['sourcedId']}",
+            "class": {"sourcedId": target["sourcedId"]},
+        },
+    )
+    day.summary.changes["schedule changes"] += 1
+
+
+def _rename(day: _Day, user: dict[str, Any]) -> None:
+    family = day.rng.choice(SURNAMES)
+    username = (user.get("username") or user["sourcedId"]).split("@")[0]
+    day.put("user", {**user, "familyName": family, "email": f"{username}.{family.lower()}@district.example.org"})
+    day.summary.changes["name and email changes"] += 1
+
+
+def _swap_teacher(day: _Day) -> None:
+    enrollments = ENTITY_TABLES["enrollment"]
+    query = select(enrollments.c.v1p2).where(enrollments.c.role == "teacher", enrollments.c.status == "active")
+    teaching = [row[0] for row in day.connection.execute(query.order_by(enrollments.c.sourced_id))]
+    if len(teaching) < 2:
+        return
+    old = day.rng.choice(teaching)
+    others = [
+        e for e in teaching if e["school"]["sourcedId"] == old["school"]["sourcedId"] and e["user"] != old["user"]
+    ]
+    if not others:
+        return
+    new_teacher = day.rng.choice(others)["user"]["sourcedId"]
+    day.retire("enrollment", old)
+    day.put(
+        "enrollment",
+        {**old, "sourcedId": f"enr-{old['class']['sourcedId']}-{new_teacher}", "user": {"sourcedId": new_teacher}},
+    )
+    day.summary.changes["teacher swaps"] += 1
+
+
+def _roll_terms(day: _Day, before: datetime, after: datetime) -> None:
+    ended = {
+        s["sourcedId"]
+        for s in _active(day.connection, "academicSession")
+        if s["type"] == "term" and before.date().isoformat() < s["endDate"] <= after.date().isoformat()
+    }
+    if not ended:
+        return
+    for klass in _active(day.connection, "class"):
+        if {t["sourcedId"] for t in klass["terms"]} <= ended:
+            day.retire("class", klass)
+            enrollments = ENTITY_TABLES["enrollment"]
+            for row in day.connection.execute(
+                select(enrollments.c.v1p2).where(
+                    enrollments.c.class_id == klass["sourcedId"], enrollments.c.status == "active"
+                )
+            ):
+                day.retire("enrollment", row[0])
+            day.summary.changes["classes ended with their term"] += 1
+
+
+def advance(engine: Engine, days: int, seed: int = 1) -> ChangeSummary:
+    """Let `days` days pass in the SIS, in one transaction; what changed, by kind."""
+    create_schema(engine)
+    with engine.begin() as connection:
+        start = clock(connection)
+        summary = ChangeSummary(format_instant(start), "")
+        moment = start
+        for day_number in range(1, days + 1):
+            previous, moment = moment, start + timedelta(days=day_number)
+            rng = random.Random(f"{seed}:{format_instant(moment)}")
+            day = _Day(connection, rng, format_instant(moment), summary)
+            _roll_terms(day, previous, moment)
+            students = day.students()
+            if not students:
+                continue
+            scale = max(1, len(students) // 1000)
+            classes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for klass in _active(connection, "class"):
+                classes["all"].append(klass)
+                classes[klass["course"]["sourcedId"]].append(klass)
+            for number in range(scale):
+                _new_student(day, students, number)
+            for student in rng.sample(students, min(len(students), scale)):
+                _withdraw(day, student)
+            remaining = day.students()
+            for student in rng.sample(remaining, min(len(remaining), 2 * scale)):
+                _reschedule(day, student, classes)
+            for user in rng.sample(remaining, min(len(remaining), scale)):
+                _rename(day, user)
+            if day_number % 5 == 0:
+                _swap_teacher(day)
+        summary.end = format_instant(moment)
+        _set_clock(connection, summary.end)
+    return summary
+
+
+def next_stamp(connection: Connection) -> str:
+    """The instant of an explicit change: now, or just after the SIS's clock if that is later."""
+    latest = clock(connection) + timedelta(milliseconds=1)
+    return format_instant(max(datetime.now(UTC), latest))
+
+
+def set_record(engine: Engine, entity: str, record: dict[str, Any]) -> str:
+    """Add or replace one canonical record (active), dated at the next instant; that instant."""
+    create_schema(engine)
+    with engine.begin() as connection:
+        stamp = next_stamp(connection)
+        save(connection, entity, {**record, "status": "active", "dateLastModified": stamp})
+        _set_clock(connection, stamp)
+    return stamp
+
+
+def delete_record(engine: Engine, entity: str, sourced_id: str) -> str | None:
+    """Mark one record tobedeleted, dated at the next instant; None when there is no such record."""
+    create_schema(engine)
+    table = ENTITY_TABLES[entity]
+    with engine.begin() as connection:
+        document = connection.execute(select(table.c.v1p2).where(table.c.sourced_id == sourced_id)).scalar()
+        if document is None:
+            return None
+        stamp = next_stamp(connection)
+        save(connection, entity, {**document, "status": "tobedeleted", "dateLastModified": stamp})
+        _set_clock(connection, stamp)
+    return stamp
+
+
+def _set_clock(connection: Connection, stamp: str) -> None:
+    connection.execute(sis_state.delete().where(sis_state.c.key == "clock"))
+    connection.execute(sis_state.insert(), {"key": "clock", "value": stamp})
