@@ -17,6 +17,7 @@ from rosterlab.server.auth.demo import credential_lines, ensure_demo_clients
 from rosterlab.server.auth.registry import ALL_SCOPES, Registry
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.demo import demo_district
+from rosterlab.server.sftp import SftpAccount, SftpDrop, SftpSettings
 from rosterlab.server.store.database import DEFAULT_URL, connect
 from rosterlab.server.store.load import create_schema, load
 from rosterlab.server.store.tables import entity_table
@@ -92,6 +93,14 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
 )
 @click.option("--oauth1-window", default=600, show_default=True, type=click.IntRange(1), help="Timestamp window, s.")
 @click.option("--admin-password", envvar="ROSTERLAB_ADMIN_PASSWORD", default=None, help="Turns on the admin API.")
+@click.option("--sftp", is_flag=True, help="Also publish the CSV export over SFTP.")
+@click.option("--sftp-port", default=2222, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--sftp-account", "sftp_accounts", multiple=True, metavar="USER:PASSWORD", help="Repeat.")
+@click.option("--sftp-key", "sftp_keys", multiple=True, metavar="USER:PUBLIC_KEY_FILE", help="Repeat.")
+@click.option("--sftp-path", default="oneroster", show_default=True, help="Folder of the published file.")
+@click.option("--sftp-file", default="oneroster.zip", show_default=True, help="Name of the published file.")
+@click.option("--sftp-version", type=click.Choice(["1.1", "1.2", "1.2.1"]), default="1.2.1", show_default=True)
+@click.option("--sftp-interval", default=3600, show_default=True, type=click.IntRange(0), help="Seconds; 0: once.")
 def serve(
     host: str,
     port: int,
@@ -106,6 +115,14 @@ def serve(
     token_lifetime: int,
     oauth1_window: int,
     admin_password: str | None,
+    sftp: bool,
+    sftp_port: int,
+    sftp_accounts: tuple[str, ...],
+    sftp_keys: tuple[str, ...],
+    sftp_path: str,
+    sftp_file: str,
+    sftp_version: str,
+    sftp_interval: int,
 ) -> None:
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
     if not token_path.startswith("/"):
@@ -136,6 +153,13 @@ def serve(
         ROSTERLAB_ADMIN_PASSWORD=admin_password or "",
     )
     click.echo(_banner(host, port, config, demo))
+    if sftp:
+        settings = _sftp_settings(
+            host, sftp_port, sftp_accounts, sftp_keys, sftp_path, sftp_file, sftp_version, sftp_interval
+        )
+        listening = SftpDrop(connect(database_url), settings).start()
+        names = ", ".join(account.username for account in settings.accounts)
+        click.echo(f"  SFTP:    sftp://{host}:{listening}/{sftp_path}/{sftp_file}  (accounts: {names})")
     gc.freeze()  # start-up objects never die; keep full collections short under load
     uvicorn.run(
         "rosterlab.server.asgi:create_from_environment",
@@ -145,6 +169,34 @@ def serve(
         workers=workers,
         log_level="warning",
         access_log=False,
+    )
+
+
+def _sftp_settings(host, port, accounts, keys, path, filename, version, interval) -> SftpSettings:
+    parsed: dict[str, SftpAccount] = {}
+    for item in accounts:
+        user, sep, password = item.partition(":")
+        if not sep or not user or not password:
+            raise click.BadParameter(f"{item!r} is not USER:PASSWORD", param_hint="--sftp-account")
+        parsed[user] = SftpAccount(user, password=password, public_keys=parsed.get(user, SftpAccount(user)).public_keys)
+    for item in keys:
+        user, sep, key_file = item.partition(":")
+        if not sep or not Path(key_file).is_file():
+            raise click.BadParameter(f"{item!r} is not USER:PUBLIC_KEY_FILE", param_hint="--sftp-key")
+        old = parsed.get(user, SftpAccount(user))
+        parsed[user] = SftpAccount(user, old.password, (*old.public_keys, Path(key_file).read_text().strip()))
+    if not parsed:
+        raise click.BadParameter("give at least one --sftp-account or --sftp-key", param_hint="--sftp")
+    return SftpSettings(
+        root=Path(".rosterlab/sftp"),
+        accounts=tuple(parsed.values()),
+        host=host,
+        port=port,
+        path=path,
+        filename=filename,
+        version=version,
+        interval=interval,
+        host_key_file=Path(".rosterlab/sftp_host_key"),
     )
 
 

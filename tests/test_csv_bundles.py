@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from rosterlab.server.csv.export import export_bundle, export_store, store_records
 from rosterlab.server.csv.importer import import_bundle
 from rosterlab.server.store.database import connect
-from rosterlab.server.store.load import load
+from rosterlab.server.store.load import create_schema, load
 from rosterlab.spec.csv_bundle import read_bundle
 from tests.roster_strategies import rosters
 
@@ -232,3 +232,18 @@ def test_csv_command_line(tmp_path, demo_data):
     assert refused.returncode == 1 and "users.csv, row" in refused.stdout and "column enabledUser" in refused.stdout
     imported = run("import", str(target), "--database", f"sqlite:///{tmp_path / 'other.db'}")
     assert imported.returncode == 0 and "created:" in imported.stdout
+
+
+def test_files_the_store_cannot_hold_are_refused_not_dropped(tmp_path, demo_data):
+    bundle = export_bundle(demo_data, "1.2.1")
+    header = "sourcedId,status,dateLastModified,userSourcedId,profileType,vendorId,applicationId,description,"
+    profiles = (header + "credentialType,username,password\r\np1,,,user-1,lms,acme,,,password,jdoe,\r\n").encode()
+    files = _files(bundle)
+    files["userProfiles.csv"] = profiles
+    files["manifest.csv"] = files["manifest.csv"].replace(b"file.userProfiles,absent", b"file.userProfiles,bulk")
+    store = _fresh(tmp_path)
+    create_schema(store)
+    report = import_bundle(store, _zip(files))
+    assert not report.applied
+    assert [i.file for i in report.issues] == ["userProfiles.csv"]
+    assert store_records(store)["user"] == []

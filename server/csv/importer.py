@@ -37,6 +37,8 @@ PRIMARY_FILE = {
     "scoreScale": "scoreScales",
 }
 IGNORED = ("status", "dateLastModified")
+# Files the binding defines whose rows the store cannot hold yet: refused rather than silently dropped.
+NOT_IMPORTED = ("userProfiles", "lineItemLearningObjectiveIds", "resultLearningObjectiveIds")
 
 
 @dataclass
@@ -72,6 +74,10 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
     bundle = read_bundle(data)
     report = ImportReport(issues=list(bundle.issues))
+    for name in NOT_IMPORTED:
+        if bundle.rows.get(name):
+            message = "rosterlab cannot store these rows yet; declare the file absent to import the rest"
+            report.issues.append(Issue(f"{name}.csv", None, None, message))
     if report.issues:
         return report
     records, _ = import_records(bundle.rows, bundle.version)
