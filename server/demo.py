@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from rosterlab.server.store.load import LOAD_ORDER
+
 Record = dict[str, Any]
 
 GIVEN = ["Ava", "Liam", "Noah", "Emma", "Mia", "Lucas", "Zoe", "Amir", "Sofia", "Kai", "Maya", "Owen", "Léa", "José"]
@@ -41,25 +43,7 @@ def demo_district(
 ) -> dict[str, list[Record]]:
     """Canonical records by entity name."""
     rng = random.Random(seed)
-    out: dict[str, list[Record]] = {
-        name: []
-        for name in (
-            "org",
-            "academicSession",
-            "course",
-            "class",
-            "user",
-            "demographics",
-            "enrollment",
-            "resource",
-            "category",
-            "scoreScale",
-            "lineItem",
-            "result",
-            "assessmentLineItem",
-            "assessmentResult",
-        )
-    }
+    out: dict[str, list[Record]] = {name: [] for name in LOAD_ORDER}
 
     def add(entity: str, record: Record) -> Record:
         record.setdefault("status", "active")

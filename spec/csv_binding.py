@@ -101,7 +101,7 @@ def _file(name: str, *columns: Column) -> CsvFile:
 
 
 _BOOL = T.BOOLEAN
-_RACE = (
+RACE_FLAGS = (
     "americanIndianOrAlaskaNative",
     "asian",
     "blackOrAfricanAmerican",
@@ -179,7 +179,7 @@ FILES_1P2_1: tuple[CsvFile, ...] = (
         "demographics",
         _o("birthDate", T.DATE),
         _o("sex", T.ENUM, v.SEX),
-        *(_o(name, _BOOL) for name in _RACE),
+        *(_o(name, _BOOL) for name in RACE_FLAGS),
         _o("countryOfBirthCode"),
         _o("stateOfBirthAbbreviation"),
         _o("cityOfBirth"),
@@ -348,7 +348,7 @@ FILES_1P1: tuple[CsvFile, ...] = _replace(
         "demographics",
         _o("birthDate", T.DATE),
         _o("sex", T.ENUM, v.SEX_V1P1),
-        *(_o(name, _BOOL) for name in _RACE),
+        *(_o(name, _BOOL) for name in RACE_FLAGS),
         _o("countryOfBirthCode"),
         _o("stateOfBirthAbbreviation"),
         _o("cityOfBirth"),

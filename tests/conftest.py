@@ -15,9 +15,8 @@ from rosterlab.server.app import create_app, registry_for
 from rosterlab.server.auth.demo import DEMO_OAUTH2, ensure_demo_clients
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.demo import demo_district
-from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
-from tests.databases import fresh_postgres_database
+from tests.databases import engine_for
 from tests.live import LiveServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -46,16 +45,9 @@ def demo_data() -> dict[str, list[dict]]:
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def demo_engine(request, tmp_path_factory, demo_data) -> Engine:
     """A store holding the demo district: a SQLite file, then a PostgreSQL database (where reachable)."""
-    if request.param == "sqlite":
-        engine = connect(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}")
+    with engine_for(request.param, tmp_path_factory.mktemp("demo")) as engine:
         load(engine, demo_data)
         yield engine
-        return
-    with fresh_postgres_database() as url:
-        engine = connect(url)
-        load(engine, demo_data)
-        yield engine
-        engine.dispose()
 
 
 TEST_SECRET_KEY = Fernet.generate_key().decode()
@@ -106,10 +98,5 @@ def authorized_client(live_server):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_engine(request, tmp_path) -> Engine:
     """An empty store on SQLite, then on PostgreSQL (skipped where it is not reachable)."""
-    if request.param == "sqlite":
-        yield connect(f"sqlite:///{tmp_path / 'store.db'}")
-        return
-    with fresh_postgres_database() as url:
-        engine = connect(url)
+    with engine_for(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()

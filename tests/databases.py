@@ -37,3 +37,17 @@ def fresh_postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def engine_for(backend: str, folder) -> Iterator:
+    """An empty store on "sqlite" (a file in `folder`) or "postgresql" (a new database, dropped after)."""
+    from rosterlab.server.store.database import connect
+
+    if backend == "sqlite":
+        yield connect(f"sqlite:///{folder / 'store.db'}")
+        return
+    with fresh_postgres_database() as url:
+        engine = connect(url)
+        yield engine
+        engine.dispose()

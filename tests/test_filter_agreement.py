@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
-from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from rosterlab.server.store.render import render
 from rosterlab.server.store.tables import entity_table
@@ -17,7 +16,7 @@ from rosterlab.spec.filter import to_text
 from rosterlab.spec.filter.evaluate import compile_filter
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
 from rosterlab.spec.model import Version
-from tests.databases import fresh_postgres_database
+from tests.databases import engine_for
 from tests.filter_strategies import filterable_paths, filters_for
 from tests.roster_strategies import rosters
 
@@ -37,13 +36,8 @@ ENTITIES = [
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield connect(f"sqlite:///{tmp_path_factory.mktemp('agree') / 'store.db'}")
-        return
-    with fresh_postgres_database() as url:
-        engine = connect(url)
+    with engine_for(request.param, tmp_path_factory.mktemp("agree")) as engine:
         yield engine
-        engine.dispose()
 
 
 @given(roster=rosters(), data=st.data())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rosterlab.spec.csv_binding import RACE_FLAGS as RACE
 from rosterlab.spec.csv_binding import CsvVersion
 from rosterlab.spec.csv_values import format_pairs, parse_pairs, split_list
 from rosterlab.spec.filter.fields import format_instant, parse_instant
@@ -20,15 +21,6 @@ Records = dict[str, list[Record]]
 Row = dict[str, str]
 
 ROLE_V1P1 = {"student", "teacher", "aide", "guardian", "parent", "proctor", "relative"}
-RACE = (
-    "americanIndianOrAlaskaNative",
-    "asian",
-    "blackOrAfricanAmerican",
-    "nativeHawaiianOrOtherPacificIslander",
-    "white",
-    "demographicRaceTwoOrMoreRaces",
-    "hispanicOrLatinoEthnicity",
-)
 
 
 # -- values ---------------------------------------------------------------------------------------

@@ -46,20 +46,24 @@ def _references(entity_name: str, record: Mapping[str, Any]):
     yield from walk(entity.all_fields, record, entity_name)
 
 
+def _visible(connection: Connection, entity_name: str, sourced_id: str, allowed: frozenset[str] | None) -> bool:
+    table = ENTITY_TABLES[entity_name]
+    condition = table.c.sourced_id == sourced_id
+    if allowed is not None and (restriction := visibility(entity_name, allowed)) is not None:
+        condition = and_(condition, restriction)
+    return connection.execute(select(table.c.sourced_id).where(condition)).first() is not None
+
+
 def missing_references(
     connection: Connection, entity_name: str, record: Mapping[str, Any], orgs: tuple[str, ...] = ()
 ) -> list[str]:
     """The references of a record that name no object (or none the client may see)."""
     allowed = expand_orgs(connection, orgs) if orgs else None
-    problems = []
-    for where, target, sourced_id in _references(entity_name, record):
-        table = ENTITY_TABLES[target]
-        condition = table.c.sourced_id == sourced_id
-        if allowed is not None and (restriction := visibility(target, allowed)) is not None:
-            condition = and_(condition, restriction)
-        if connection.execute(select(table.c.sourced_id).where(condition)).first() is None:
-            problems.append(f"{where}: no {target} has sourcedId {sourced_id!r}")
-    return problems
+    return [
+        f"{where}: no {target} has sourcedId {sourced_id!r}"
+        for where, target, sourced_id in _references(entity_name, record)
+        if not _visible(connection, target, sourced_id, allowed)
+    ]
 
 
 def complete(connection: Connection, entity_name: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -82,11 +86,7 @@ def complete(connection: Connection, entity_name: str, record: dict[str, Any]) -
 
 def exists(connection: Connection, entity_name: str, sourced_id: str, orgs: tuple[str, ...] = ()) -> bool:
     """Whether the object exists (and is visible to a client restricted to `orgs`)."""
-    table = ENTITY_TABLES[entity_name]
-    condition = table.c.sourced_id == sourced_id
-    if orgs and (restriction := visibility(entity_name, expand_orgs(connection, orgs))) is not None:
-        condition = and_(condition, restriction)
-    return connection.execute(select(table.c.sourced_id).where(condition)).first() is not None
+    return _visible(connection, entity_name, sourced_id, expand_orgs(connection, orgs) if orgs else None)
 
 
 def save(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
