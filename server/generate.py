@@ -162,8 +162,9 @@ class DistrictPlan:
 
     @classmethod
     def for_users(cls, users: int, seed: int = 1, as_of: date = date(2025, 1, 15)) -> DistrictPlan:
-        """A plan of about `users` users (students are about 60 %, guardians 30 %, staff the rest)."""
-        students = max(20, round(users * 0.6))
+        """A plan of about `users` users: a guardian for every other student and about one member of staff for
+        every 28 students, so students are about 65 % of the users."""
+        students = max(20, round(users / 1.535))
         count = max(1, math.ceil(students / STUDENTS_PER_SCHOOL))
         schools = []
         for number in range(1, count + 1):

@@ -155,9 +155,18 @@ class SftpDrop:
         assert self.acceptor is not None
         return self.acceptor.sockets[0].getsockname()[1]
 
-    def stop(self) -> None:
-        """Stop serving."""
+    async def _shutdown(self) -> None:
         if self.acceptor is not None:
             self.acceptor.close()
+            await self.acceptor.wait_closed()
+        current = asyncio.current_task()
+        pending = [task for task in asyncio.all_tasks() if task is not current]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Stop serving, and the scheduled publication with it."""
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
