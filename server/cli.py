@@ -359,3 +359,24 @@ def delete_command(entity: str, sourced_id: str, database_url: str) -> None:
         click.echo(f"error: no {entity} {sourced_id!r}", err=True)
         sys.exit(2)
     click.echo(f"{entity} {sourced_id} tobedeleted at {stamp}")
+
+
+@sis.command("publish")
+@click.option(
+    "--sftp-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".rosterlab/sftp"),
+    show_default=True,
+    help="The folder the SFTP drop serves.",
+)
+@click.option("--sftp-path", default="oneroster", show_default=True)
+@click.option("--sftp-file", default="oneroster.zip", show_default=True)
+@click.option("--version", "version", type=click.Choice(["1.1", "1.2", "1.2.1"]), default="1.2.1", show_default=True)
+@database_option
+def publish_command(sftp_root: Path, sftp_path: str, sftp_file: str, version: str, database_url: str) -> None:
+    """Publish the store's CSV export to the SFTP drop now (a running drop serves it at once)."""
+    from rosterlab.server.csv.export import export_store
+    from rosterlab.server.sftp import publish_bundle
+
+    target = publish_bundle(export_store(connect(database_url), version), sftp_root / sftp_path / sftp_file)
+    click.echo(f"published {target}")

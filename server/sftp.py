@@ -90,6 +90,15 @@ class _ReadOnly(asyncssh.SFTPServer):
     remove = rename = posix_rename = mkdir = rmdir = setstat = symlink = link = _refuse
 
 
+def publish_bundle(bundle: bytes, target: Path) -> Path:
+    """Write a bundle where a drop serves it, atomically (readers never see half a file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".partial")
+    partial.write_bytes(bundle)
+    os.replace(partial, target)
+    return target
+
+
 def _host_key(settings: SftpSettings) -> asyncssh.SSHKey:
     if settings.host_key_file and settings.host_key_file.exists():
         return asyncssh.read_private_key(str(settings.host_key_file))
@@ -118,11 +127,7 @@ class SftpDrop:
 
     def publish(self) -> Path:
         """Write the current bundle (atomically: readers never see half a file)."""
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.target.with_suffix(self.target.suffix + ".partial")
-        partial.write_bytes(self.export())
-        os.replace(partial, self.target)
-        return self.target
+        return publish_bundle(self.export(), self.target)
 
     async def _serve(self) -> None:
         accounts = {account.username: account for account in self.settings.accounts}

@@ -123,3 +123,36 @@ def test_the_bundle_is_republished_on_a_schedule(tmp_path):
         assert "cat-labs" in {row["sourcedId"] for row in published.rows["categories"]}
     finally:
         server.stop()
+
+
+def test_publishing_on_demand_from_the_command_line_reaches_a_running_drop(drop, tmp_path):
+    import subprocess
+    import sys
+
+    from rosterlab.server.churn import set_record
+
+    server, port, engine = drop
+    set_record(engine, "category", {"sourcedId": "cat-now", "title": "Now"})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rosterlab",
+            "sis",
+            "publish",
+            "--sftp-root",
+            str(server.settings.root),
+            "--sftp-path",
+            "exports",
+            "--sftp-file",
+            "roster.zip",
+            "--database",
+            str(engine.url),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data = asyncio.run(_download(port, username="district", password="drop-secret"))
+    assert "cat-now" in {row["sourcedId"] for row in read_bundle(data).rows["categories"]}
