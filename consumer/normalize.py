@@ -1,0 +1,43 @@
+"""Read providers' payloads leniently into one form: what the consumer stores and compares.
+
+Booleans arrive as JSON booleans (1.1) or the strings "true"/"false" (1.2, and 1.1 providers that copy it);
+GUIDRefs arrive with hrefs that depend on where the provider runs. The stored form keeps booleans as
+booleans and references as `{"sourcedId", "type"}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOOLEAN_FIELDS = frozenset(
+    {
+        "enabledUser",
+        "primary",
+        "americanIndianOrAlaskaNative",
+        "asian",
+        "blackOrAfricanAmerican",
+        "nativeHawaiianOrOtherPacificIslander",
+        "white",
+        "demographicRaceTwoOrMoreRaces",
+        "hispanicOrLatinoEthnicity",
+        "inProgress",
+        "incomplete",
+        "late",
+        "missing",
+    }
+)
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in BOOLEAN_FIELDS and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, dict):
+        return {key: _value(key, item) for key, item in value.items() if key != "href"}
+    if isinstance(value, list):
+        return [_value(name, item) for item in value]
+    return value
+
+
+def normalize(record: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a provider's record."""
+    return {name: _value(name, value) for name, value in record.items()}

@@ -1,0 +1,191 @@
+"""A full sync: pull every collection completely, then apply the differences in one transaction.
+
+Nothing is written until every collection has been pulled without error, so a failed or interrupted sync
+changes nothing. Records absent from a complete pull, and records the provider marks `tobedeleted`, are
+deletions; when they exceed the guard (by default more than 10 records and more than 10 % of a kind) they
+are held for approval instead of applied, and the rest of the sync is applied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from rosterlab.consumer.client import OneRosterClient, SyncError
+from rosterlab.consumer.normalize import normalize
+from rosterlab.consumer.store import TABLES, held, metadata, runs
+from rosterlab.spec.endpoints import base_path as service_path
+from rosterlab.spec.endpoints import operation
+
+# The collection each synced entity is read from.
+COLLECTIONS = {
+    "org": "getAllOrgs",
+    "academicSession": "getAllAcademicSessions",
+    "course": "getAllCourses",
+    "class": "getAllClasses",
+    "user": "getAllUsers",
+    "enrollment": "getAllEnrollments",
+    "demographics": "getAllDemographics",
+}
+
+
+@dataclass(frozen=True)
+class DeletionGuard:
+    """Hold deletions of a kind when they are more than `count` records and more than `share` of it."""
+
+    count: int = 10
+    share: float = 0.10
+
+    def holds(self, deletions: int, existing: int) -> bool:
+        return deletions > self.count and existing > 0 and deletions / existing > self.share
+
+
+@dataclass
+class SyncResult:
+    """What a sync did, per entity."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.get("created") or c.get("updated") or c.get("deleted") for c in self.counts.values())
+
+
+def base_path(base_url: str, version: str, entity: str) -> str:
+    """The collection URL path of an entity, from a base URL given with or without /ims/oneroster/..."""
+    root = base_url.split("/ims/oneroster", 1)[0].rstrip("/")
+    op = operation(COLLECTIONS[entity])
+    return root + service_path(version, op.service()) + op.path
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def full_sync(
+    engine: Engine,
+    connection_name: str,
+    client: OneRosterClient,
+    version: str,
+    entities: tuple[str, ...] = tuple(COLLECTIONS),
+    guard: DeletionGuard = DeletionGuard(),
+) -> SyncResult:
+    """Pull everything, then apply it at once; raises SyncError (nothing applied) when a pull fails."""
+    metadata.create_all(engine)
+    started = _now()
+    try:
+        pulled: dict[str, list[dict[str, Any]]] = {}
+        for entity in entities:
+            op = operation(COLLECTIONS[entity])
+            records = client.collection(base_path(client.base_url, version, entity), op.response_key(version))
+            pulled[entity] = [normalize(record) for record in records]
+    except SyncError as error:
+        _record(engine, connection_name, "full", started, "failed", None, str(error))
+        raise
+    result = SyncResult()
+    with engine.begin() as connection:
+        for entity, records in pulled.items():
+            result.counts[entity], held_count = _apply(connection, connection_name, entity, records, guard)
+            if held_count:
+                result.held[entity] = held_count
+        outcome = "held" if result.held else "applied"
+        connection.execute(
+            insert(runs),
+            {
+                "connection": connection_name,
+                "kind": "full",
+                "started": started,
+                "finished": _now(),
+                "outcome": outcome,
+                "counts": {**result.counts, "held": result.held},
+                "error": None,
+            },
+        )
+    return result
+
+
+def _apply(connection, connection_name: str, entity: str, records, guard: DeletionGuard) -> tuple[dict[str, int], int]:
+    table = TABLES[entity]
+    existing = {
+        row.sourced_id: row for row in connection.execute(select(table).where(table.c.connection == connection_name))
+    }
+    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+    incoming = {record["sourcedId"]: record for record in records}
+    deletions = [
+        sid
+        for sid, row in existing.items()
+        if row.status == "active" and (sid not in incoming or incoming[sid].get("status") == "tobedeleted")
+    ]
+    hold = guard.holds(len(deletions), sum(1 for row in existing.values() if row.status == "active"))
+    connection.execute(delete(held).where(held.c.connection == connection_name, held.c.entity == entity))
+    for sourced_id, record in incoming.items():
+        if hold and sourced_id in deletions:
+            continue
+        old = existing.get(sourced_id)
+        values = {
+            "status": record.get("status", "active"),
+            "date_last_modified": record.get("dateLastModified", ""),
+            "data": record,
+        }
+        if old is None:
+            connection.execute(
+                insert(table),
+                {"connection": connection_name, "sourced_id": sourced_id, "local_id": str(uuid.uuid4()), **values},
+            )
+            counts["created"] += 1
+        elif old.data != record or old.status != values["status"]:
+            connection.execute(
+                update(table)
+                .where(table.c.connection == connection_name, table.c.sourced_id == sourced_id)
+                .values(**values)
+            )
+            counts["deleted" if values["status"] == "tobedeleted" else "updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    for sourced_id in deletions:
+        if sourced_id in incoming:
+            continue
+        if hold:
+            continue
+        connection.execute(
+            update(table)
+            .where(table.c.connection == connection_name, table.c.sourced_id == sourced_id)
+            .values(status="tobedeleted")
+        )
+        counts["deleted"] += 1
+    if hold:
+        connection.execute(
+            insert(held), [{"connection": connection_name, "entity": entity, "sourced_id": sid} for sid in deletions]
+        )
+    return counts, len(deletions) if hold else 0
+
+
+def _record(engine, connection_name, kind, started, outcome, counts, error) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            insert(runs),
+            {
+                "connection": connection_name,
+                "kind": kind,
+                "started": started,
+                "finished": _now(),
+                "outcome": outcome,
+                "counts": counts,
+                "error": error,
+            },
+        )
+
+
+def local_records(engine: Engine, connection_name: str, entity: str, active_only: bool = False) -> dict[str, dict]:
+    """The records of one entity held for a connection, by sourcedId."""
+    table = TABLES[entity]
+    query = select(table.c.sourced_id, table.c.data).where(table.c.connection == connection_name)
+    if active_only:
+        query = query.where(table.c.status == "active")
+    with engine.connect() as connection:
+        return {row.sourced_id: row.data for row in connection.execute(query)}
