@@ -3,6 +3,7 @@
 import click
 
 from rosterlab import __version__
+from rosterlab.consumer.cli import sync_group
 from rosterlab.server.cli import clients, generate, serve, sis
 from rosterlab.server.csv.cli import csv_group
 from rosterlab.spec.cli import spec_group
@@ -20,3 +21,4 @@ main.add_command(clients)
 main.add_command(csv_group)
 main.add_command(generate)
 main.add_command(sis)
+main.add_command(sync_group)
