@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from rosterlab.spec.entities import MODELS
+from rosterlab.spec.model import BOOLEAN
+
+# Every field the model says is a boolean, in any entity or embedded structure.
 BOOLEAN_FIELDS = frozenset(
-    {
-        "enabledUser",
-        "primary",
-        "americanIndianOrAlaskaNative",
-        "asian",
-        "blackOrAfricanAmerican",
-        "nativeHawaiianOrOtherPacificIslander",
-        "white",
-        "demographicRaceTwoOrMoreRaces",
-        "hispanicOrLatinoEthnicity",
-        "inProgress",
-        "incomplete",
-        "late",
-        "missing",
-    }
+    field.name
+    for model in MODELS.values()
+    for fields in [*(e.all_fields for e in model.entities), *(s.fields for s in model.structures)]
+    for field in fields
+    if field.type == BOOLEAN
 )
 
 
