@@ -12,7 +12,7 @@ from rosterlab.consumer import connections as registry
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
 from rosterlab.consumer.store import TABLES, held, metadata, runs
-from rosterlab.consumer.sync import base_path, full_sync
+from rosterlab.consumer.sync import base_path, delta_sync, full_sync
 
 database_option = click.option(
     "--database",
@@ -149,14 +149,16 @@ def test(name, database_url) -> None:
 
 @sync_group.command("run")
 @click.argument("name")
+@click.option("--delta", is_flag=True, help="Only what changed since the last successful sync.")
 @database_option
-def run(name, database_url) -> None:
-    """Run a full sync now, in the foreground; exit 1 if it failed (nothing is applied then)."""
+def run(name, delta, database_url) -> None:
+    """Run a sync now, in the foreground; exit 1 if it failed (nothing is applied then)."""
     engine = _engine(database_url)
     connection = _connection(engine, name)
+    sync = delta_sync if delta else full_sync
     try:
         with connection.client() as client:
-            result = full_sync(engine, name, client, connection.version)
+            result = sync(engine, name, client, connection.version)
     except (SyncError, AuthError) as error:
         click.echo(f"sync failed, nothing applied: {error}", err=True)
         sys.exit(1)

@@ -45,3 +45,10 @@ held = Table(
     Column("entity", String, primary_key=True),
     Column("sourced_id", String, primary_key=True),
 )
+
+state = Table(
+    "sync_state",
+    metadata,
+    Column("connection", String, primary_key=True),
+    Column("high_water", String, nullable=True),  # newest dateLastModified of the last successful sync
+)

@@ -17,9 +17,10 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from rosterlab.consumer.client import OneRosterClient, SyncError
 from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.store import TABLES, held, metadata, runs
+from rosterlab.consumer.store import TABLES, held, metadata, runs, state
 from rosterlab.spec.endpoints import base_path as service_path
 from rosterlab.spec.endpoints import operation
+from rosterlab.spec.filter.fields import format_instant, parse_instant
 
 # The collection each synced entity is read from.
 COLLECTIONS = {
@@ -67,6 +68,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def high_water(engine: Engine, connection_name: str) -> str | None:
+    """The newest dateLastModified the last successful sync of a connection saw, or None."""
+    metadata.create_all(engine)
+    with engine.connect() as connection:
+        return connection.execute(select(state.c.high_water).where(state.c.connection == connection_name)).scalar()
+
+
 def full_sync(
     engine: Engine,
     connection_name: str,
@@ -76,40 +84,75 @@ def full_sync(
     guard: DeletionGuard = DeletionGuard(),
 ) -> SyncResult:
     """Pull everything, then apply it at once; raises SyncError (nothing applied) when a pull fails."""
+    return _sync(engine, connection_name, client, version, entities, guard, since=None)
+
+
+def delta_sync(
+    engine: Engine,
+    connection_name: str,
+    client: OneRosterClient,
+    version: str,
+    entities: tuple[str, ...] = tuple(COLLECTIONS),
+    guard: DeletionGuard = DeletionGuard(),
+) -> SyncResult:
+    """Pull what changed since the last successful sync (`dateLastModified>=` its high-water mark) and apply
+    it at once; a connection never synced gets a full sync."""
+    since = high_water(engine, connection_name)
+    return _sync(engine, connection_name, client, version, entities, guard, since=since)
+
+
+def _sync(engine, connection_name, client, version, entities, guard, since: str | None) -> SyncResult:
     metadata.create_all(engine)
+    kind = "full" if since is None else "delta"
     started = _now()
+    params = {} if since is None else {"filter": f"dateLastModified>='{since}'"}
     try:
         pulled: dict[str, list[dict[str, Any]]] = {}
         for entity in entities:
             op = operation(COLLECTIONS[entity])
-            records = client.collection(base_path(client.base_url, version, entity), op.response_key(version))
-            pulled[entity] = [normalize(record) for record in records]
+            path = base_path(client.base_url, version, entity)
+            pulled[entity] = [normalize(r) for r in client.collection(path, op.response_key(version), params)]
     except SyncError as error:
-        _record(engine, connection_name, "full", started, "failed", None, str(error))
+        _record(engine, connection_name, kind, started, "failed", None, str(error))
         raise
+    stamps = [_instant(r["dateLastModified"]) for rs in pulled.values() for r in rs if r.get("dateLastModified")]
+    newest = max([*stamps, *([since] if since else [])], default=None)
     result = SyncResult()
     with engine.begin() as connection:
         for entity, records in pulled.items():
-            result.counts[entity], held_count = _apply(connection, connection_name, entity, records, guard)
+            counts, held_count = _apply(connection, connection_name, entity, records, guard, complete=since is None)
+            result.counts[entity] = counts
             if held_count:
                 result.held[entity] = held_count
+        # Held deletions keep the mark where it was, so the next delta pulls them again (after approval too).
+        mark = since if result.held else newest
+        connection.execute(delete(state).where(state.c.connection == connection_name))
+        connection.execute(insert(state), {"connection": connection_name, "high_water": mark})
         outcome = "held" if result.held else "applied"
+        counts = {**result.counts, "held": result.held}
         connection.execute(
             insert(runs),
             {
                 "connection": connection_name,
-                "kind": "full",
+                "kind": kind,
                 "started": started,
                 "finished": _now(),
                 "outcome": outcome,
-                "counts": {**result.counts, "held": result.held},
+                "counts": counts,
                 "error": None,
             },
         )
     return result
 
 
-def _apply(connection, connection_name: str, entity: str, records, guard: DeletionGuard) -> tuple[dict[str, int], int]:
+def _instant(text: str) -> str:
+    return format_instant(parse_instant(text))
+
+
+def _apply(
+    connection, connection_name: str, entity: str, records, guard: DeletionGuard, complete: bool = True
+) -> tuple[dict[str, int], int]:
+    """Apply one entity's pulled records; absence means deletion only when the pull was `complete` (full)."""
     table = TABLES[entity]
     existing = {
         row.sourced_id: row for row in connection.execute(select(table).where(table.c.connection == connection_name))
@@ -119,7 +162,8 @@ def _apply(connection, connection_name: str, entity: str, records, guard: Deleti
     deletions = [
         sid
         for sid, row in existing.items()
-        if row.status == "active" and (sid not in incoming or incoming[sid].get("status") == "tobedeleted")
+        if row.status == "active"
+        and ((complete and sid not in incoming) or incoming.get(sid, {}).get("status") == "tobedeleted")
     ]
     hold = guard.holds(len(deletions), sum(1 for row in existing.values() if row.status == "active"))
     connection.execute(delete(held).where(held.c.connection == connection_name, held.c.entity == entity))

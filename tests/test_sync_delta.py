@@ -1,0 +1,118 @@
+"""Delta syncs after the provider changes, and syncs killed at random points (never half applied)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import select
+
+from rosterlab.consumer.auth import OAuth2
+from rosterlab.consumer.client import ClientSettings, OneRosterClient
+from rosterlab.consumer.normalize import normalize
+from rosterlab.consumer.store import TABLES
+from rosterlab.consumer.sync import COLLECTIONS, DeletionGuard, delta_sync, full_sync, local_records
+from rosterlab.server.auth.demo import DEMO_OAUTH2
+from rosterlab.server.churn import advance
+from rosterlab.server.store.database import connect
+from rosterlab.server.store.tables import ENTITY_TABLES
+from tests.test_sync_full import provider  # noqa: F401  (the fixture)
+
+PERMISSIVE = DeletionGuard(count=10**9)
+
+
+def provider_records(sis, entity: str) -> dict[str, dict]:
+    """Every record the provider holds (deletions included), as 1.2 renders it, read from its own store."""
+    table = ENTITY_TABLES[entity]
+    with sis.connect() as connection:
+        return {row[0]["sourcedId"]: normalize(row[0]) for row in connection.execute(select(table.c.v1p2))}
+
+
+def snapshot(engine) -> dict:
+    with engine.connect() as connection:
+        return {
+            entity: sorted((row.sourced_id, row.status, str(row.data)) for row in connection.execute(select(table)))
+            for entity, table in TABLES.items()
+        }
+
+
+def test_after_advance_a_delta_makes_them_equal_again(tmp_path, provider):  # noqa: F811
+    live, sis, _ = provider
+    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    auth = OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
+    with OneRosterClient(live.url, auth, ClientSettings(page_size=100)) as client:
+        full_sync(local, "d", client, "1.2")
+        summary = advance(sis, 10, seed=5)
+        assert summary.changes["withdrawals"]
+        held = delta_sync(local, "d", client, "1.2")  # the default guard holds this many deletions
+        assert held.held
+        result = delta_sync(local, "d", client, "1.2", guard=PERMISSIVE)  # the mark stayed: they come again
+        assert held.held.keys() == {"enrollment"} and result.counts["enrollment"]["deleted"] == held.held["enrollment"]
+        for entity in COLLECTIONS:
+            assert local_records(local, "d", entity) == provider_records(sis, entity), entity
+        again = delta_sync(local, "d", client, "1.2")
+    assert not again.changed
+
+
+def test_a_sync_killed_at_random_points_applies_all_or_nothing(tmp_path, provider):  # noqa: F811
+    live, sis, _ = provider
+    local_file, baseline_file = tmp_path / "local.db", tmp_path / "baseline.db"
+    database = f"sqlite:///{local_file}"
+    command = [sys.executable, "-m", "rosterlab", "sync"]
+    subprocess.run(
+        [
+            *command,
+            "connection",
+            "add",
+            "d",
+            "--url",
+            live.url,
+            "--client-id",
+            DEMO_OAUTH2.client_id,
+            "--client-secret",
+            DEMO_OAUTH2.secret,
+            "--database",
+            database,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run([*command, "run", "d", "--database", database], check=True, capture_output=True)
+    shutil.copy(local_file, baseline_file)
+    before = snapshot(connect(database))
+    advance(sis, 20, seed=8)  # the provider changes: the next sync has much to apply
+
+    def reset() -> None:
+        for leftover in tmp_path.glob("local.db*"):
+            leftover.unlink()
+        shutil.copy(baseline_file, local_file)
+
+    reset()
+    started = time.monotonic()
+    subprocess.run([*command, "run", "d", "--database", database], check=True, capture_output=True)
+    duration = time.monotonic() - started
+    after = snapshot(connect(database))
+    assert after != before
+
+    rng = random.Random(1234)
+    outcomes = []
+    for _ in range(20):
+        reset()
+        process = subprocess.Popen(
+            [*command, "run", "d", "--database", database], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.05, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        engine = connect(database)  # opening rolls back what a killed transaction left behind
+        state = snapshot(engine)
+        engine.dispose()
+        assert state in (before, after), "a killed sync left the store half updated"
+        outcomes.append("unchanged" if state == before else "updated")
+    assert "unchanged" in outcomes  # the kills did land during syncs
+    subprocess.run([*command, "run", "d", "--database", database], check=True, capture_output=True)
+    assert snapshot(connect(database)) == after  # the next run converges
