@@ -129,19 +129,7 @@ def _sync(engine, connection_name, client, version, entities, guard, since: str 
         connection.execute(delete(state).where(state.c.connection == connection_name))
         connection.execute(insert(state), {"connection": connection_name, "high_water": mark})
         outcome = "held" if result.held else "applied"
-        counts = {**result.counts, "held": result.held}
-        connection.execute(
-            insert(runs),
-            {
-                "connection": connection_name,
-                "kind": kind,
-                "started": started,
-                "finished": _now(),
-                "outcome": outcome,
-                "counts": counts,
-                "error": None,
-            },
-        )
+        _record_run(connection, connection_name, kind, started, outcome, {**result.counts, "held": result.held}, None)
     return result
 
 
@@ -209,20 +197,15 @@ def _apply(
     return counts, len(deletions) if hold else 0
 
 
+def _record_run(connection, connection_name, kind, started, outcome, counts, error) -> None:
+    """One line of the sync history."""
+    row = {"connection": connection_name, "kind": kind, "started": started, "finished": _now()}
+    connection.execute(insert(runs), {**row, "outcome": outcome, "counts": counts, "error": error})
+
+
 def _record(engine, connection_name, kind, started, outcome, counts, error) -> None:
     with engine.begin() as connection:
-        connection.execute(
-            insert(runs),
-            {
-                "connection": connection_name,
-                "kind": kind,
-                "started": started,
-                "finished": _now(),
-                "outcome": outcome,
-                "counts": counts,
-                "error": error,
-            },
-        )
+        _record_run(connection, connection_name, kind, started, outcome, counts, error)
 
 
 def local_records(engine: Engine, connection_name: str, entity: str, active_only: bool = False) -> dict[str, dict]:
