@@ -51,11 +51,12 @@ class Handlers:
         self.version = version
         self.authenticator = authenticator
 
-    def _orgs(self, request: Any, operation: Operation) -> tuple[str, ...]:
-        """Authenticate and authorize the request; the orgs its client is restricted to (none: all)."""
-        if self.authenticator is None:
-            return ()
-        return self.authenticator.check(request, operation, self.version).orgs
+    def _admit(self, request: Any, operation: Operation, params: dict[str, str]) -> tuple[str, ...]:
+        """Authenticate and authorize the request, then check its path; the orgs its client is restricted to
+        (none: all). Credentials come first, so that an anonymous caller learns nothing about ids."""
+        orgs = () if self.authenticator is None else self.authenticator.check(request, operation, self.version).orgs
+        _check_path(params)
+        return orgs
 
     def origin(self, request: Any) -> str:
         if self.config.public_url:
@@ -86,8 +87,7 @@ class Handlers:
 
         async def collection(**params: str) -> Response:
             request = current_request
-            orgs = self._orgs(request, operation)
-            _check_path(params)
+            orgs = self._admit(request, operation, params)
             query = read_collection_query(self._query(request), entity, version, config)
             with self.engine.connect() as connection:
                 page = read_page(connection, operation, version, params, query, orgs)
@@ -115,8 +115,7 @@ class Handlers:
 
         async def single(**params: str) -> Response:
             request = current_request
-            orgs = self._orgs(request, operation)
-            _check_path(params)
+            orgs = self._admit(request, operation, params)
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
             with self.engine.connect() as connection:
@@ -131,8 +130,7 @@ class Handlers:
 
         async def write(**params: str) -> Response:
             request = current_request
-            orgs = self._orgs(request, operation)
-            _check_path(params)
+            orgs = self._admit(request, operation, params)
             if operation.kind is OpKind.DELETE:
                 writes.remove(engine, operation, version, params["sourcedId"], orgs)
                 return Response(status_code=204)
