@@ -1,42 +1,35 @@
-"""`rosterlab sync ...`: connections to providers, syncs, their history, and approval of held deletions."""
+"""`rosterlab sync ...`: connections, syncs (now, in the background, on a schedule), history, approval of
+held deletions, and grade write-back.
+
+Exit codes: 0 applied; 1 failed (nothing applied); 2 a usage or configuration error; 3 applied, with
+deletions held for approval.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import threading
+import uuid
+from datetime import UTC, datetime
 
 import click
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from rosterlab.consumer import connections as registry
 from rosterlab.consumer.auth import AuthError
+from rosterlab.consumer.cli_connections import connection_group, database_option, fail, open_engine, stored_connection
 from rosterlab.consumer.client import SyncError
-from rosterlab.consumer.store import TABLES, held, metadata, runs
-from rosterlab.consumer.sync import base_path, delta_sync, full_sync
+from rosterlab.consumer.grades import push_grades
+from rosterlab.consumer.reporting import print_summary, progress_bars
+from rosterlab.consumer.runner import run_connection
+from rosterlab.consumer.sinks import JsonLinesSink
+from rosterlab.consumer.store import TABLES, held, requests, runs
 
-database_option = click.option(
-    "--database",
-    "database_url",
-    default="sqlite:///rosterlab-sync.db",
-    show_default=True,
-    help="The consumer's database (SQLite file or PostgreSQL URL).",
-)
-
-
-def _engine(database_url: str):
-    from sqlalchemy import create_engine
-
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    metadata.create_all(engine)
-    return engine
-
-
-def _connection(engine, name: str) -> registry.Connection:
-    found = registry.find(engine, name)
-    if found is None:
-        click.echo(f"error: no connection {name!r}", err=True)
-        sys.exit(2)
-    return found
+EXIT_FAILED, EXIT_HELD = 1, 3
 
 
 @click.group("sync")
@@ -44,141 +37,129 @@ def sync_group() -> None:
     """Pull rosters from OneRoster providers into a local store."""
 
 
-@sync_group.group("connection")
-def connection_group() -> None:
-    """Add, list, show, test and remove connections."""
-
-
-@connection_group.command("add")
-@click.argument("name")
-@click.option("--url", "base_url", required=True, help="The provider, with or without /ims/oneroster/...")
-@click.option("--version", type=click.Choice(["1.1", "1.2"]), default="1.2", show_default=True)
-@click.option("--oauth1", "method", flag_value="oauth1", help="OAuth 1.0a request signing.")
-@click.option("--oauth2", "method", flag_value="oauth2", default=True, help="OAuth 2.0 (default).")
-@click.option("--client-id", "--key", "client_id", required=True)
-@click.option("--client-secret", "--secret", "client_secret", required=True)
-@click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token).")
-@click.option("--scope", default="", help="OAuth 2.0 scopes to ask for.")
-@click.option("--client-auth", type=click.Choice(["basic", "body"]), default="basic", show_default=True)
-@click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256", show_default=True)
-@click.option("--username", default=None, help="OAuth 2.0 password grant.")
-@click.option("--password", default=None)
-@database_option
-def add(
-    name,
-    base_url,
-    version,
-    method,
-    client_id,
-    client_secret,
-    token_url,
-    scope,
-    client_auth,
-    signature,
-    username,
-    password,
-    database_url,
-) -> None:
-    """Add (or replace) a REST connection."""
-    root = base_url.split("/ims/oneroster", 1)[0].rstrip("/")
-    if method == "oauth1":
-        auth = {"kind": "oauth1", "key": client_id, "secret": client_secret, "method": signature}
-    else:
-        auth = {
-            "kind": "oauth2",
-            "token_url": token_url or f"{root}/oauth/token",
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "scope": scope,
-            "client_auth": client_auth,
-            "username": username,
-            "password": password,
-        }
-    registry.save(_engine(database_url), registry.Connection(name, root, version, auth))
-    click.echo(f"saved connection {name} ({version}, {method}) to {root}")
-
-
-@connection_group.command("list")
-@database_option
-def list_connections(database_url) -> None:
-    """List the connections."""
-    for connection in registry.load_all(_engine(database_url)):
-        click.echo(f"{connection.name:<20} {connection.version:<4} {connection.auth['kind']:<7} {connection.base_url}")
-
-
-@connection_group.command("show")
-@click.argument("name")
-@database_option
-def show(name, database_url) -> None:
-    """Show a connection, its secrets masked."""
-    click.echo(json.dumps(_connection(_engine(database_url), name).public(), indent=2))
-
-
-@connection_group.command("remove")
-@click.argument("name")
-@database_option
-def remove(name, database_url) -> None:
-    """Remove a connection (its synced records stay)."""
-    if not registry.remove(_engine(database_url), name):
-        click.echo(f"error: no connection {name!r}", err=True)
-        sys.exit(2)
-    click.echo(f"removed {name}")
-
-
-@connection_group.command("test")
-@click.argument("name")
-@database_option
-def test(name, database_url) -> None:
-    """Check credentials and reachability; say precisely what failed."""
-    connection = _connection(_engine(database_url), name)
-    url = base_path(connection.base_url, connection.version, "org")
-    try:
-        with connection.client() as client:
-            response = client.get(url, {"limit": "1"})
-    except AuthError as error:
-        click.echo(f"FAILED: {error}", err=True)
-        sys.exit(1)
-    except SyncError as error:
-        click.echo(f"FAILED: cannot reach the provider: {error}", err=True)
-        sys.exit(1)
-    if response.status_code != 200:
-        click.echo(f"FAILED: GET {url} answered HTTP {response.status_code}: {response.text[:200]}", err=True)
-        sys.exit(1)
-    click.echo(f"OK: {connection.name} answers OneRoster {connection.version} at {url}")
+sync_group.add_command(connection_group)
 
 
 @sync_group.command("run")
 @click.argument("name")
 @click.option("--delta", is_flag=True, help="Only what changed since the last successful sync.")
+@click.option("--file", "bundle", type=click.Path(dir_okay=False), default=None, help="A CSV zip to sync from.")
+@click.option("--events", type=click.Path(dir_okay=False), default=None, help="Append the changes here, as JSON lines.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on a terminal).")
 @database_option
-def run(name, delta, database_url) -> None:
-    """Run a sync now, in the foreground; exit 1 if it failed (nothing is applied then)."""
-    engine = _engine(database_url)
-    connection = _connection(engine, name)
-    sync = delta_sync if delta else full_sync
+def run(name, delta, bundle, events, progress, database_url) -> None:
+    """Run a sync now, in the foreground."""
+    engine = open_engine(database_url)
+    connection = stored_connection(engine, name)
+    upload = None
+    if bundle is not None:
+        if connection.source != "csv":
+            fail(f"{name} is a {connection.source} connection; --file is for CSV connections")
+        try:
+            with open(bundle, "rb") as file:
+                upload = file.read()
+        except OSError as error:
+            fail(f"cannot read {bundle}: {error.strerror}")
+    sinks = (JsonLinesSink(events),) if events else ()
     try:
-        with connection.client() as client:
-            result = sync(engine, name, client, connection.version)
+        with progress_bars(progress) as on_progress:
+            result = run_connection(engine, connection, delta, upload, sinks=sinks, progress=on_progress)
     except (SyncError, AuthError) as error:
         click.echo(f"sync failed, nothing applied: {error}", err=True)
-        sys.exit(1)
-    for entity, counts in result.counts.items():
-        click.echo(f"{entity:<16} " + "  ".join(f"{kind} {count}" for kind, count in counts.items()))
-    for entity, count in result.held.items():
-        click.echo(f"HELD: {count} deletions of {entity}; approve with `rosterlab sync approve {name}`")
+        sys.exit(EXIT_FAILED)
+    print_summary(result, name)
+    if result.held:
+        sys.exit(EXIT_HELD)
+
+
+@sync_group.command("now")
+@click.argument("name")
+@click.option("--delta", is_flag=True)
+@database_option
+def now(name, delta, database_url) -> None:
+    """Accept a sync request at once and run it in the background; prints its job id."""
+    engine = open_engine(database_url)
+    stored_connection(engine, name)
+    job_id = uuid.uuid4().hex[:12]
+    accepted = datetime.now(UTC).isoformat(timespec="seconds")
+    with engine.begin() as db:
+        row = {"job_id": job_id, "connection": name, "kind": "delta" if delta else "full"}
+        db.execute(insert(requests), {**row, "status": "accepted", "accepted": accepted})
+    subprocess.Popen(
+        [sys.executable, "-m", "rosterlab", "sync", "work", job_id, "--database", database_url],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # outlives this command
+    )
+    click.echo(f"sync request accepted: job {job_id}")
+    click.echo(f"follow it with `rosterlab sync status {job_id}`")
+
+
+@sync_group.command("work", hidden=True)
+@click.argument("job_id")
+@database_option
+def work(job_id, database_url) -> None:
+    """Run an accepted request (started by `sync now`)."""
+    engine = open_engine(database_url)
+    with engine.begin() as db:
+        request = db.execute(select(requests).where(requests.c.job_id == job_id)).first()
+        if request is None or request.status != "accepted":
+            sys.exit(2)
+        db.execute(update(requests).where(requests.c.job_id == job_id).values(status="running"))
+    status, message = "failed", ""
+    try:
+        connection = registry.find(engine, request.connection)
+        if connection is None:
+            raise SyncError(f"the connection {request.connection!r} is gone")
+        result = run_connection(engine, connection, request.kind == "delta", origin="requested", job_id=job_id)
+        status = "succeeded"
+        message = "deletions held for approval" if result.held else "applied"
+    except (SyncError, AuthError) as error:
+        message = str(error)
+    except Exception as error:  # the request must end with a status, whatever happened
+        message = f"unexpected error: {error!r}"
+    with engine.begin() as db:
+        db.execute(update(requests).where(requests.c.job_id == job_id).values(status=status, message=message))
+
+
+@sync_group.command("status")
+@click.argument("job_id")
+@database_option
+def status(job_id, database_url) -> None:
+    """The state of a background sync request: accepted, running, succeeded or failed."""
+    with open_engine(database_url).connect() as db:
+        request = db.execute(select(requests).where(requests.c.job_id == job_id)).first()
+    if request is None:
+        fail(f"no sync request {job_id!r}")
+    click.echo(f"{request.job_id} {request.connection} {request.kind} {request.status} {request.message or ''}".strip())
+    if request.status == "failed":
+        sys.exit(EXIT_FAILED)
 
 
 @sync_group.command("history")
 @click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sync.")
 @database_option
-def history(name, database_url) -> None:
-    """The syncs of a connection, newest first."""
-    engine = _engine(database_url)
-    with engine.connect() as db:
-        for row in db.execute(select(runs).where(runs.c.connection == name).order_by(runs.c.id.desc())):
-            click.echo(
-                f"{row.started}  {row.kind:<5} {row.outcome:<8} {json.dumps(row.counts) if row.counts else row.error}"
-            )
+def history(name, as_json, database_url) -> None:
+    """The syncs of a connection, newest first: per-entity counts, duration and errors."""
+    with open_engine(database_url).connect() as db:
+        rows = db.execute(select(runs).where(runs.c.connection == name).order_by(runs.c.id.desc())).all()
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps({k: v for k, v in row._mapping.items()}, sort_keys=True))
+            continue
+        job = f" job {row.job_id}" if row.job_id else ""
+        click.echo(f"{row.started}  {row.kind:<5} {row.origin:<9} {row.outcome:<7} {row.seconds or '?'} s{job}")
+        for entity, counts in (row.counts or {}).items():
+            if entity != "held" and counts:
+                click.echo(f"    {entity:<16} " + "  ".join(f"{kind} {count}" for kind, count in counts.items()))
+        for entity, count in ((row.counts or {}).get("held") or {}).items():
+            click.echo(f"    held: {count} deletions of {entity}")
+        if row.error:
+            click.echo(f"    error: {row.error}")
+        for reason in row.rejections or []:
+            click.echo(f"    rejected: {reason}")
 
 
 @sync_group.command("approve")
@@ -186,7 +167,7 @@ def history(name, database_url) -> None:
 @database_option
 def approve(name, database_url) -> None:
     """Apply the deletions a sync held back."""
-    engine = _engine(database_url)
+    engine = open_engine(database_url)
     count = 0
     with engine.begin() as db:
         for row in db.execute(select(held).where(held.c.connection == name)).all():
@@ -199,3 +180,50 @@ def approve(name, database_url) -> None:
             count += 1
         db.execute(delete(held).where(held.c.connection == name))
     click.echo(f"applied {count} held deletion(s)")
+
+
+@sync_group.command("push-grades")
+@click.argument("name")
+@database_option
+def push(name, database_url) -> None:
+    """Write pending categories, line items and results back to the provider."""
+    engine = open_engine(database_url)
+    connection = stored_connection(engine, name)
+    if connection.source != "rest":
+        fail(f"{name} is a {connection.source} connection; grades go back over REST only")
+    try:
+        with connection.client() as client:
+            result = push_grades(engine, name, client, connection.version if connection.version != "auto" else "1.2")
+    except AuthError as error:
+        fail(str(error), EXIT_FAILED)
+    for entity, count in result.pushed.items():
+        click.echo(f"pushed {count} {entity}")
+    for failure in result.failures:
+        click.echo(f"FAILED: {failure}", err=True)
+    if not result.ok:
+        sys.exit(EXIT_FAILED)
+
+
+@sync_group.command("agent")
+@click.option("--replan", type=float, default=60.0, show_default=True, help="Seconds between reading the schedules.")
+@database_option
+def agent(replan, database_url) -> None:
+    """Run scheduled syncs when they are due, until stopped (SIGINT or SIGTERM)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from rosterlab.consumer.agent import plan_jobs, scheduler_for
+
+    scheduler = scheduler_for(database_url, BackgroundScheduler)
+    scheduler.start(paused=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    names = plan_jobs(scheduler, database_url)
+    scheduler.resume()
+    click.echo(f"agent started (pid {os.getpid()}); scheduled: {', '.join(names) or 'nothing yet'}")
+    try:
+        while not stop.wait(replan):
+            plan_jobs(scheduler, database_url)
+    except KeyboardInterrupt:
+        pass
+    scheduler.shutdown(wait=True)
+    click.echo("agent stopped")

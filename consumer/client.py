@@ -81,15 +81,24 @@ class OneRosterClient:
 
     def get(self, path_or_url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
         """GET with retries (reads are safe to repeat)."""
+        return self._retried("GET", path_or_url, params=params)
+
+    def put(self, path_or_url: str, body: Any) -> httpx.Response:
+        """PUT with retries: the same body to the same sourcedId is idempotent, so repeating it is safe."""
+        return self._retried("PUT", path_or_url, json=body)
+
+    def _retried(self, method: str, path_or_url: str, **kwargs: Any) -> httpx.Response:
         url = path_or_url if "://" in path_or_url else self.base_url + path_or_url
         attempt = 0
         while True:
             try:
-                response = self._send("GET", url, params=params)
+                response = self._send(method, url, **kwargs)
             except httpx.TransportError as error:
                 if attempt >= self.settings.retries:
+                    parts = urlsplit(url)
                     raise SyncError(
-                        f"GET {urlsplit(url).path}: {error.__class__.__name__} after {attempt + 1} tries"
+                        f"{method} {parts.path}: cannot reach the provider at {parts.netloc} "
+                        f"({error.__class__.__name__} after {attempt + 1} tries)"
                     ) from None
             else:
                 if response.status_code not in RETRYABLE or attempt >= self.settings.retries:
@@ -103,7 +112,7 @@ class OneRosterClient:
             attempt += 1
 
     def write(self, method: str, path: str, body: Any) -> httpx.Response:
-        """PUT/POST/DELETE once: a failed write is reported, never repeated blindly."""
+        """POST/DELETE once: a failed write is reported, never repeated blindly."""
         return self._send(method, self.base_url + path, json=body)
 
     # -- collections ----------------------------------------------------------------------------
@@ -111,7 +120,7 @@ class OneRosterClient:
     @staticmethod
     def _payload(response: httpx.Response, key: str, path: str) -> list[dict[str, Any]]:
         if response.status_code != 200:
-            raise SyncError(f"GET {path}: HTTP {response.status_code}: {_reason(response)}")
+            raise SyncError(f"GET {path}: HTTP {response.status_code}: {reason(response)}")
         try:
             body = response.json()
         except ValueError:
@@ -120,15 +129,21 @@ class OneRosterClient:
             raise SyncError(f"GET {path}: HTTP 200 without the {key!r} array; refusing to read it as empty")
         return body[key]
 
-    def collection(self, path: str, key: str, params: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        """Every record of a collection, complete or not at all."""
+    def collection(
+        self,
+        path: str,
+        key: str,
+        params: Mapping[str, str] | None = None,
+        on_page: Callable[[int, int | None], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every record of a collection, complete or not at all; `on_page(received, total)` after each page."""
         for _ in range(self.settings.max_restarts + 1):
-            records = self._pull(path, key, dict(params or {}))
+            records = self._pull(path, key, dict(params or {}), on_page)
             if records is not None:
                 return records
         raise SyncError(f"GET {path}: the data kept changing during the pull ({self.settings.max_restarts + 1} tries)")
 
-    def _pull(self, path: str, key: str, params: dict[str, str]) -> list[dict[str, Any]] | None:
+    def _pull(self, path: str, key: str, params: dict[str, str], on_page) -> list[dict[str, Any]] | None:
         records: list[dict[str, Any]] = []
         seen: set[str] = set()
         offset, total = 0, None
@@ -149,6 +164,8 @@ class OneRosterClient:
                     seen.add(record.get("sourcedId"))
                     records.append(record)
             offset += len(page)
+            if on_page:
+                on_page(len(records), total)
             if total is not None and offset >= total:
                 break
             match = LINK_NEXT.search(response.headers.get("Link", ""))
@@ -165,7 +182,7 @@ def _same_origin(url: str, base: str) -> bool:
     return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
-def _reason(response: httpx.Response) -> str:
+def reason(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:

@@ -1,26 +1,30 @@
 """The consumer's local store: one table per synced entity, keyed by connection and external sourcedId,
-each record with a stable local id; and the history of syncs."""
+each record with a stable local id; the history of syncs, held deletions, high-water marks and run locks."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
 
-SYNCED = ("org", "academicSession", "course", "class", "user", "enrollment", "demographics")
+ROSTER = ("org", "academicSession", "course", "class", "user", "enrollment", "demographics")
+GRADEBOOK = ("category", "lineItem", "result")
+SYNCED = ROSTER + GRADEBOOK
 
 metadata = MetaData()
 
 
 def _table(entity: str) -> Table:
-    return Table(
-        f"sync_{entity.lower()}",
-        metadata,
+    columns = [
         Column("connection", String, primary_key=True),
         Column("sourced_id", String, primary_key=True),
         Column("local_id", String, nullable=False, unique=True),
         Column("status", String, nullable=False),
         Column("date_last_modified", String, nullable=False),
+        Column("match_value", String, nullable=True, index=True),  # the connection's match key, for users
         Column("data", JSON, nullable=False),
-    )
+    ]
+    if entity in GRADEBOOK:
+        columns.append(Column("pending", Boolean, nullable=False, default=False))  # written locally, not pushed
+    return Table(f"sync_{entity.lower()}", metadata, *columns)
 
 
 TABLES: dict[str, Table] = {entity: _table(entity) for entity in SYNCED}
@@ -30,11 +34,15 @@ runs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("connection", String, nullable=False, index=True),
-    Column("kind", String, nullable=False),  # full or delta
+    Column("kind", String, nullable=False),  # full, delta or push
+    Column("origin", String, nullable=False, default="manual"),  # manual, scheduled or requested
+    Column("job_id", String, nullable=True, index=True),
     Column("started", String, nullable=False),
     Column("finished", String, nullable=True),
+    Column("seconds", String, nullable=True),
     Column("outcome", String, nullable=False),  # applied, held, failed
     Column("counts", JSON, nullable=True),
+    Column("rejections", JSON, nullable=True),  # why records were refused (the first ones)
     Column("error", Text, nullable=True),
 )
 
@@ -51,4 +59,24 @@ state = Table(
     metadata,
     Column("connection", String, primary_key=True),
     Column("high_water", String, nullable=True),  # newest dateLastModified of the last successful sync
+)
+
+locks = Table(
+    "sync_locks",
+    metadata,
+    Column("connection", String, primary_key=True),
+    Column("host", String, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("since", String, nullable=False),
+)
+
+requests = Table(
+    "sync_requests",
+    metadata,
+    Column("job_id", String, primary_key=True),
+    Column("connection", String, nullable=False, index=True),
+    Column("kind", String, nullable=False),
+    Column("status", String, nullable=False),  # accepted, running, succeeded, failed
+    Column("accepted", String, nullable=False),
+    Column("message", Text, nullable=True),
 )

@@ -1,67 +1,65 @@
-"""A full sync: pull every collection completely, then apply the differences in one transaction.
+"""Syncs: pull from a source completely, then apply the differences in one transaction.
 
-Nothing is written until every collection has been pulled without error, so a failed or interrupted sync
+Nothing is written until every entity has been pulled without error, so a failed or interrupted sync
 changes nothing. Records absent from a complete pull, and records the provider marks `tobedeleted`, are
 deletions; when they exceed the guard (by default more than 10 records and more than 10 % of a kind) they
-are held for approval instead of applied, and the rest of the sync is applied.
+are held for approval instead of applied, and the rest of the sync is applied. A delta sync asks only for
+what changed since the last successful sync's high-water mark.
 """
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select
 
-from rosterlab.consumer.client import OneRosterClient, SyncError
-from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.store import TABLES, held, metadata, runs, state
-from rosterlab.spec.endpoints import base_path as service_path
-from rosterlab.spec.endpoints import operation
+from rosterlab.consumer.auth import AuthError
+from rosterlab.consumer.client import SyncError
+from rosterlab.consumer.locking import sync_lock
+from rosterlab.consumer.matching import MatchKey
+from rosterlab.consumer.reconcile import DeletionGuard, Target, apply_entity
+from rosterlab.consumer.selection import Selection
+from rosterlab.consumer.sinks import Change, Sink
+from rosterlab.consumer.sources.base import Progress, Pull, Source
+from rosterlab.consumer.store import ROSTER, TABLES, metadata, runs, state
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 
-# The collection each synced entity is read from.
-COLLECTIONS = {
-    "org": "getAllOrgs",
-    "academicSession": "getAllAcademicSessions",
-    "course": "getAllCourses",
-    "class": "getAllClasses",
-    "user": "getAllUsers",
-    "enrollment": "getAllEnrollments",
-    "demographics": "getAllDemographics",
-}
+__all__ = ["DeletionGuard", "SyncOptions", "SyncResult", "delta_sync", "full_sync", "local_records"]
+
+SHOWN_REJECTIONS = 100
 
 
 @dataclass(frozen=True)
-class DeletionGuard:
-    """Hold deletions of a kind when they are more than `count` records and more than `share` of it."""
+class SyncOptions:
+    """How a sync runs: what it pulls, what it keeps, who hears of it."""
 
-    count: int = 10
-    share: float = 0.10
-
-    def holds(self, deletions: int, existing: int) -> bool:
-        return deletions > self.count and existing > 0 and deletions / existing > self.share
+    entities: tuple[str, ...] = ROSTER
+    guard: DeletionGuard = field(default_factory=DeletionGuard)
+    selection: Selection = field(default_factory=Selection)
+    match: MatchKey = field(default_factory=MatchKey)
+    tenant: str | None = None
+    sinks: tuple[Sink, ...] = ()
+    progress: Progress | None = None
+    origin: str = "manual"  # manual, scheduled or requested
+    job_id: str | None = None
 
 
 @dataclass
 class SyncResult:
     """What a sync did, per entity."""
 
+    kind: str = "full"
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
+    rejections: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         return any(c.get("created") or c.get("updated") or c.get("deleted") for c in self.counts.values())
-
-
-def base_path(base_url: str, version: str, entity: str) -> str:
-    """The collection URL path of an entity, from a base URL given with or without /ims/oneroster/..."""
-    root = base_url.split("/ims/oneroster", 1)[0].rstrip("/")
-    op = operation(COLLECTIONS[entity])
-    return root + service_path(version, op.service()) + op.path
 
 
 def _now() -> str:
@@ -76,136 +74,121 @@ def high_water(engine: Engine, connection_name: str) -> str | None:
 
 
 def full_sync(
-    engine: Engine,
-    connection_name: str,
-    client: OneRosterClient,
-    version: str,
-    entities: tuple[str, ...] = tuple(COLLECTIONS),
-    guard: DeletionGuard = DeletionGuard(),
+    engine: Engine, connection_name: str, source: Source, options: SyncOptions | None = None, **overrides: Any
 ) -> SyncResult:
     """Pull everything, then apply it at once; raises SyncError (nothing applied) when a pull fails."""
-    return _sync(engine, connection_name, client, version, entities, guard, since=None)
+    options = replace(options or SyncOptions(), **overrides)
+    return _sync(engine, connection_name, source, options, since=None)
 
 
 def delta_sync(
-    engine: Engine,
-    connection_name: str,
-    client: OneRosterClient,
-    version: str,
-    entities: tuple[str, ...] = tuple(COLLECTIONS),
-    guard: DeletionGuard = DeletionGuard(),
+    engine: Engine, connection_name: str, source: Source, options: SyncOptions | None = None, **overrides: Any
 ) -> SyncResult:
-    """Pull what changed since the last successful sync (`dateLastModified>=` its high-water mark) and apply
-    it at once; a connection never synced gets a full sync."""
-    since = high_water(engine, connection_name)
-    return _sync(engine, connection_name, client, version, entities, guard, since=since)
+    """Pull what changed since the last successful sync and apply it at once; a connection never synced gets
+    a full sync."""
+    options = replace(options or SyncOptions(), **overrides)
+    return _sync(engine, connection_name, source, options, since=high_water(engine, connection_name))
 
 
-def _sync(engine, connection_name, client, version, entities, guard, since: str | None) -> SyncResult:
+def _sync(engine: Engine, connection_name: str, source: Source, options: SyncOptions, since: str | None) -> SyncResult:
     metadata.create_all(engine)
     kind = "full" if since is None else "delta"
-    started = _now()
-    params = {} if since is None else {"filter": f"dateLastModified>='{since}'"}
+    started, clock = _now(), time.monotonic()
     try:
-        pulled: dict[str, list[dict[str, Any]]] = {}
-        for entity in entities:
-            op = operation(COLLECTIONS[entity])
-            path = base_path(client.base_url, version, entity)
-            pulled[entity] = [normalize(r) for r in client.collection(path, op.response_key(version), params)]
-    except SyncError as error:
-        _record(engine, connection_name, kind, started, "failed", None, str(error))
+        with sync_lock(engine, connection_name):
+            pulled = source.pull(options.entities, since, options.progress)
+            with engine.begin() as connection:
+                result = _apply(connection, connection_name, pulled, options, since)
+                result.kind, result.seconds = kind, time.monotonic() - clock
+                _record_run(connection, connection_name, options, kind, started, result, None)
+    except Exception as error:
+        _record_failure(engine, connection_name, options, kind, started, clock, error)
         raise
-    stamps = [_instant(r["dateLastModified"]) for rs in pulled.values() for r in rs if r.get("dateLastModified")]
-    newest = max([*stamps, *([since] if since else [])], default=None)
-    result = SyncResult()
-    with engine.begin() as connection:
-        for entity, records in pulled.items():
-            counts, held_count = _apply(connection, connection_name, entity, records, guard, complete=since is None)
-            result.counts[entity] = counts
-            if held_count:
-                result.held[entity] = held_count
-        # Held deletions keep the mark where it was, so the next delta pulls them again (after approval too).
-        mark = since if result.held else newest
-        connection.execute(delete(state).where(state.c.connection == connection_name))
-        connection.execute(insert(state), {"connection": connection_name, "high_water": mark})
-        outcome = "held" if result.held else "applied"
-        _record_run(connection, connection_name, kind, started, outcome, {**result.counts, "held": result.held}, None)
     return result
+
+
+def _apply(connection: Connection, connection_name: str, pulled: Pull, options: SyncOptions, since) -> SyncResult:
+    target = Target(connection_name, options.tenant, options.match)
+    records = _selected(connection, connection_name, pulled, options.selection)
+    result = SyncResult()
+    changes: list[Change] = []
+    for entity in options.entities:
+        if entity not in records:
+            continue
+        applied = apply_entity(connection, target, entity, records[entity], options.guard, entity in pulled.complete)
+        result.counts[entity] = applied.counts
+        result.rejections += applied.rejections
+        changes += applied.changes
+        if applied.held:
+            result.held[entity] = applied.held
+    for sink in options.sinks:
+        sink.receive(changes)  # a sink that raises rolls the whole sync back
+    stamps = [_instant(r["dateLastModified"]) for rs in records.values() for r in rs if r.get("dateLastModified")]
+    newest = max([*stamps, *([since] if since else [])], default=None)
+    # Held deletions keep the mark where it was, so the next delta pulls them again (after approval too).
+    mark = since if result.held else newest
+    connection.execute(delete(state).where(state.c.connection == connection_name))
+    connection.execute(insert(state), {"connection": connection_name, "high_water": mark})
+    return result
+
+
+def _selected(connection: Connection, connection_name: str, pulled: Pull, selection: Selection) -> dict[str, list]:
+    """The pulled records within the selection. In a delta, a record that left it is a deletion."""
+    if selection.everything:
+        return pulled.records
+    universe: dict[str, dict[str, dict]] = {}
+    for entity in TABLES:
+        incoming = {
+            r["sourcedId"]: r for r in pulled.records.get(entity, []) if isinstance(r, dict) and "sourcedId" in r
+        }
+        if entity in pulled.complete:
+            universe[entity] = incoming
+            continue
+        table = TABLES[entity]
+        query = select(table.c.sourced_id, table.c.data).where(
+            table.c.connection == connection_name, table.c.status == "active"
+        )
+        universe[entity] = {**{row.sourced_id: row.data for row in connection.execute(query)}, **incoming}
+    kept = selection.kept(universe)
+    out: dict[str, list] = {}
+    for entity, records in pulled.records.items():
+        keep = kept.get(entity, set())
+        if entity in pulled.complete:
+            out[entity] = [r for r in records if r.get("sourcedId") in keep]
+        else:
+            out[entity] = [r if r.get("sourcedId") in keep else {**r, "status": "tobedeleted"} for r in records]
+    return out
 
 
 def _instant(text: str) -> str:
     return format_instant(parse_instant(text))
 
 
-def _apply(
-    connection, connection_name: str, entity: str, records, guard: DeletionGuard, complete: bool = True
-) -> tuple[dict[str, int], int]:
-    """Apply one entity's pulled records; absence means deletion only when the pull was `complete` (full)."""
-    table = TABLES[entity]
-    existing = {
-        row.sourced_id: row for row in connection.execute(select(table).where(table.c.connection == connection_name))
-    }
-    counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
-    incoming = {record["sourcedId"]: record for record in records}
-    deletions = [
-        sid
-        for sid, row in existing.items()
-        if row.status == "active"
-        and ((complete and sid not in incoming) or incoming.get(sid, {}).get("status") == "tobedeleted")
-    ]
-    hold = guard.holds(len(deletions), sum(1 for row in existing.values() if row.status == "active"))
-    connection.execute(delete(held).where(held.c.connection == connection_name, held.c.entity == entity))
-    for sourced_id, record in incoming.items():
-        if hold and sourced_id in deletions:
-            continue
-        old = existing.get(sourced_id)
-        values = {
-            "status": record.get("status", "active"),
-            "date_last_modified": record.get("dateLastModified", ""),
-            "data": record,
-        }
-        if old is None:
-            connection.execute(
-                insert(table),
-                {"connection": connection_name, "sourced_id": sourced_id, "local_id": str(uuid.uuid4()), **values},
-            )
-            counts["created"] += 1
-        elif old.data != record or old.status != values["status"]:
-            connection.execute(
-                update(table)
-                .where(table.c.connection == connection_name, table.c.sourced_id == sourced_id)
-                .values(**values)
-            )
-            counts["deleted" if values["status"] == "tobedeleted" else "updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    for sourced_id in deletions:
-        if sourced_id in incoming:
-            continue
-        if hold:
-            continue
-        connection.execute(
-            update(table)
-            .where(table.c.connection == connection_name, table.c.sourced_id == sourced_id)
-            .values(status="tobedeleted")
-        )
-        counts["deleted"] += 1
-    if hold:
-        connection.execute(
-            insert(held), [{"connection": connection_name, "entity": entity, "sourced_id": sid} for sid in deletions]
-        )
-    return counts, len(deletions) if hold else 0
-
-
-def _record_run(connection, connection_name, kind, started, outcome, counts, error) -> None:
+def _record_run(connection, connection_name, options, kind, started, result: SyncResult, error) -> None:
     """One line of the sync history."""
-    row = {"connection": connection_name, "kind": kind, "started": started, "finished": _now()}
-    connection.execute(insert(runs), {**row, "outcome": outcome, "counts": counts, "error": error})
+    connection.execute(
+        insert(runs),
+        {
+            "connection": connection_name,
+            "kind": kind,
+            "origin": options.origin,
+            "job_id": options.job_id,
+            "started": started,
+            "finished": _now(),
+            "seconds": f"{result.seconds:.3f}",
+            "outcome": "failed" if error else ("held" if result.held else "applied"),
+            "counts": {**result.counts, "held": result.held} if not error else None,
+            "rejections": result.rejections[:SHOWN_REJECTIONS] or None,
+            "error": error,
+        },
+    )
 
 
-def _record(engine, connection_name, kind, started, outcome, counts, error) -> None:
+def _record_failure(engine, connection_name, options, kind, started, clock, error: Exception) -> None:
+    result = SyncResult(kind=kind, seconds=time.monotonic() - clock)
+    message = str(error) if isinstance(error, (SyncError, AuthError)) else repr(error)
     with engine.begin() as connection:
-        _record_run(connection, connection_name, kind, started, outcome, counts, error)
+        _record_run(connection, connection_name, options, kind, started, result, message)
 
 
 def local_records(engine: Engine, connection_name: str, entity: str, active_only: bool = False) -> dict[str, dict]:

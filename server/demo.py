@@ -305,4 +305,10 @@ def demo_district(
         if record.get("comment") is None:
             record.pop("comment", None)
     out["org"][0]["children"] = [_ref(o["sourcedId"]) for o in out["org"][1:]]
+    for session in out["academicSession"]:
+        children = [
+            _ref(s["sourcedId"]) for s in out["academicSession"] if s.get("parent") == _ref(session["sourcedId"])
+        ]
+        if children:
+            session["children"] = children
     return out

@@ -247,6 +247,7 @@ class DistrictGenerator:
             "startDate": start.isoformat(),
             "endDate": end.isoformat(),
             "schoolYear": str(year),
+            "children": [_ref(f"term-{year}-{term}") for term in (1, 2)],
         }
         for term, (first, last) in enumerate(((start, middle), (middle, end)), start=1):
             yield {
@@ -256,6 +257,7 @@ class DistrictGenerator:
                 "startDate": first.isoformat(),
                 "endDate": last.isoformat(),
                 "parent": _ref(f"sy-{year}"),
+                "children": [_ref(f"gp-{year}-{term}-{quarter}") for quarter in (1, 2)],
                 "schoolYear": str(year),
             }
             half = first + (last - first) / 2

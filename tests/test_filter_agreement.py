@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
 from rosterlab.server.store.load import load
-from rosterlab.server.store.render import render
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.entities import model_for
 from rosterlab.spec.filter import to_text
 from rosterlab.spec.filter.evaluate import compile_filter
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
 from rosterlab.spec.model import Version
+from rosterlab.spec.render import render
 from tests.databases import engine_for
 from tests.filter_strategies import filterable_paths, filters_for
 from tests.roster_strategies import rosters

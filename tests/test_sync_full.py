@@ -8,14 +8,16 @@ import pytest
 from rosterlab.consumer.auth import OAuth1, OAuth2
 from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
 from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.sync import COLLECTIONS, full_sync, local_records
+from rosterlab.consumer.sources.rest import COLLECTIONS, RestSource
+from rosterlab.consumer.store import SYNCED
+from rosterlab.consumer.sync import full_sync, local_records
 from rosterlab.server.app import create_app, registry_for
 from rosterlab.server.auth.demo import DEMO_OAUTH1, DEMO_OAUTH2, ensure_demo_clients
 from rosterlab.server.churn import delete_record, set_record
 from rosterlab.server.demo import demo_district
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
-from rosterlab.server.store.render import render
+from rosterlab.spec.render import render
 from tests.conftest import server_config
 from tests.live import LiveServer
 
@@ -49,11 +51,11 @@ def test_a_full_sync_copies_the_provider_field_by_field(tmp_path, provider, vers
     live, _, data = provider
     local = connect(f"sqlite:///{tmp_path / 'local.db'}")
     with _client(live, version) as client:
-        result = full_sync(local, "district", client, version)
+        result = full_sync(local, "district", RestSource(client, version), entities=SYNCED)
         assert result.counts["user"]["created"] == len(data["user"])
         for entity in COLLECTIONS:
             assert local_records(local, "district", entity) == expected(data, entity, version), entity
-        again = full_sync(local, "district", client, version)
+        again = full_sync(local, "district", RestSource(client, version), entities=SYNCED)
     assert not again.changed
 
 
@@ -61,12 +63,12 @@ def test_changes_and_deletions_reach_the_local_store(tmp_path, provider):
     live, sis, data = provider
     local = connect(f"sqlite:///{tmp_path / 'local.db'}")
     with _client(live, "1.2") as client:
-        full_sync(local, "district", client, "1.2")
+        full_sync(local, "district", RestSource(client, "1.2"))
         renamed = dict(data["org"][1], name="Renamed School")
         set_record(sis, "org", renamed)
         delete_record(sis, "resource", "res-1")
         delete_record(sis, "user", data["user"][-1]["sourcedId"])
-        result = full_sync(local, "district", client, "1.2")
+        result = full_sync(local, "district", RestSource(client, "1.2"))
     assert result.counts["org"]["updated"] == 1
     assert result.counts["user"]["deleted"] == 1
     assert local_records(local, "district", "org")[renamed["sourcedId"]]["name"] == "Renamed School"
@@ -77,11 +79,11 @@ def test_a_mass_deletion_is_held(tmp_path, provider):
     live, sis, data = provider
     local = connect(f"sqlite:///{tmp_path / 'local.db'}")
     with _client(live, "1.2") as client:
-        full_sync(local, "district", client, "1.2")
+        full_sync(local, "district", RestSource(client, "1.2"))
         leaving = [u["sourcedId"] for u in data["user"][: len(data["user"]) * 3 // 10]]
         for sourced_id in leaving:
             delete_record(sis, "user", sourced_id)
-        result = full_sync(local, "district", client, "1.2")
+        result = full_sync(local, "district", RestSource(client, "1.2"))
     assert result.held["user"] == len(leaving)
     assert set(leaving) <= set(local_records(local, "district", "user", active_only=True))
 
@@ -93,7 +95,7 @@ def test_wrong_credentials_fail_cleanly_and_apply_nothing(tmp_path, provider):
     from rosterlab.consumer.auth import AuthError
 
     with pytest.raises(AuthError, match="refused the credentials"):
-        full_sync(local, "district", client, "1.2")
+        full_sync(local, "district", RestSource(client, "1.2"))
 
 
 # -- providers that misbehave (an external party: simulated at the HTTP layer) -----------------------------

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine, select
 
-from rosterlab.server.csv.mapping import Records, export_rows
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.spec.csv_binding import MANIFEST_FILENAME, CsvVersion, files, manifest_properties
+from rosterlab.spec.csv_mapping import Records, export_rows
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 
 # Fixed so that the same data always gives the same bytes.

@@ -12,30 +12,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
-from rosterlab.server.csv.mapping import import_records
 from rosterlab.server.store.load import create_schema
-from rosterlab.server.store.render import render
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.server.store.write import now, save
 from rosterlab.spec.csv_bundle import Issue, read_bundle
+from rosterlab.spec.csv_mapping import PRIMARY_FILE, import_records
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
+from rosterlab.spec.render import render
 
-# The file that describes each entity completely when it is bulk.
-PRIMARY_FILE = {
-    "org": "orgs",
-    "academicSession": "academicSessions",
-    "course": "courses",
-    "class": "classes",
-    "user": "users",
-    "demographics": "demographics",
-    "enrollment": "enrollments",
-    "resource": "resources",
-    "category": "categories",
-    "lineItem": "lineItems",
-    "result": "results",
-    "scoreScale": "scoreScales",
-}
 IGNORED = ("status", "dateLastModified")
 # Files the binding defines whose rows the store cannot hold yet: refused rather than silently dropped.
 NOT_IMPORTED = ("userProfiles", "lineItemLearningObjectiveIds", "resultLearningObjectiveIds")

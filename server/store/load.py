@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert
 
-from rosterlab.server.store.render import render
 from rosterlab.server.store.tables import (
     ENTITY_TABLES,
     INDEX_COLUMNS,
@@ -19,6 +18,7 @@ from rosterlab.server.store.tables import (
 )
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
+from rosterlab.spec.render import render
 
 Record = Mapping[str, Any]
 CHUNK = 2000

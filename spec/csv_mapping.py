@@ -20,6 +20,22 @@ Record = dict[str, Any]
 Records = dict[str, list[Record]]
 Row = dict[str, str]
 
+# The file that describes each entity completely when it is bulk.
+PRIMARY_FILE = {
+    "org": "orgs",
+    "academicSession": "academicSessions",
+    "course": "courses",
+    "class": "classes",
+    "user": "users",
+    "demographics": "demographics",
+    "enrollment": "enrollments",
+    "resource": "resources",
+    "category": "categories",
+    "lineItem": "lineItems",
+    "result": "results",
+    "scoreScale": "scoreScales",
+}
+
 ROLE_V1P1 = {"student", "teacher", "aide", "guardian", "parent", "proctor", "relative"}
 
 
@@ -574,4 +590,14 @@ def import_records(rows: dict[str, list[Row]], version: CsvVersion) -> tuple[Rec
             if owner is not None:
                 owner["scoreScale"] = {"sourcedId": row["scoreScaleSourcedId"]}
     described = {entity: set(records) for entity, records in out.items()}
+    for entity in ("org", "academicSession"):
+        _derive_children(out.get(entity, {}))
     return {entity: list(records.values()) for entity, records in out.items()}, described
+
+
+def _derive_children(records: dict[str, Record]) -> None:
+    """`children` is no CSV column: each row's parent lists it, in file order."""
+    for record in records.values():
+        parent = records.get((record.get("parent") or {}).get("sourcedId", ""))
+        if parent is not None:
+            parent.setdefault("children", []).append({"sourcedId": record["sourcedId"]})

@@ -1,0 +1,30 @@
+"""Run a stored connection's sync: open its source, pull, reconcile, record. Used by the CLI, the agent and
+background requests alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Engine
+
+from rosterlab.consumer import connections as registry
+from rosterlab.consumer.connections import Connection
+from rosterlab.consumer.sources.rest import RestSource, detect_version
+from rosterlab.consumer.sync import SyncResult, delta_sync, full_sync
+
+
+def run_connection(
+    engine: Engine, connection: Connection, delta: bool = False, upload: bytes | None = None, **overrides: Any
+) -> SyncResult:
+    """Sync one connection now; raises SyncError or AuthError (and applies nothing) when it fails."""
+    sync = delta_sync if delta else full_sync
+    options = connection.options(**overrides)
+    if connection.source != "rest":
+        return sync(engine, connection.name, connection.open_source(engine, upload=upload), options)
+    with connection.client() as client:
+        version = connection.version
+        if version == "auto":
+            version = detect_version(client)
+            registry.save(engine, replace(connection, version=version))
+        return sync(engine, connection.name, RestSource(client, version, connection.concurrency), options)
