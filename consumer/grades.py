@@ -67,6 +67,18 @@ def _path(client: OneRosterClient, version: str, entity: str, sourced_id: str) -
     return root + base_path(version, op.service()) + op.path.replace("{sourcedId}", sourced_id)
 
 
+def _absolute(value: Any, root: str) -> Any:
+    """GUIDRef hrefs as full URLs on the provider (render gives paths)."""
+    if isinstance(value, dict):
+        return {
+            k: (root + v if k == "href" and isinstance(v, str) and v.startswith("/") else _absolute(v, root))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_absolute(item, root) for item in value]
+    return value
+
+
 def push_grades(engine: Engine, connection_name: str, client: OneRosterClient, version: str) -> PushResult:
     """PUT every pending gradebook item; each success is marked pushed at once, so a rerun resumes."""
     metadata.create_all(engine)
@@ -81,7 +93,7 @@ def push_grades(engine: Engine, connection_name: str, client: OneRosterClient, v
                 )
             ).all()
         for sourced_id, data in pending:
-            body = {entity: render(entity, data, version)}
+            body = {entity: _absolute(render(entity, data, version), client.base_url.split("/ims/oneroster", 1)[0])}
             try:
                 response = client.put(_path(client, version, entity, sourced_id), body)
             except SyncError as error:

@@ -72,12 +72,16 @@ def _rekey(connection: Connection, entity: str, target: Target, incoming: dict[s
     """Give a user whose sourcedId changed (same match value) its new sourcedId, keeping its local id."""
     table = TABLES[entity]
     by_value = {row.match_value: row for row in existing.values() if row.match_value}
-    for sourced_id, record in incoming.items():
-        if sourced_id in existing:
+    for sourced_id, record in list(incoming.items()):
+        if sourced_id in existing or record.get("status") == "tobedeleted":
             continue
         old = by_value.get(target.match.value(record))
-        if old is None or old.sourced_id in incoming:
+        if old is None or old.sourced_id == sourced_id:
             continue
+        if old.sourced_id in incoming:
+            if incoming[old.sourced_id].get("status") != "tobedeleted":
+                continue  # both ids are live: two users share the value, so neither is re-keyed
+            del incoming[old.sourced_id]  # the old id's deletion is this user's new id
         connection.execute(
             update(table)
             .where(table.c.connection == target.connection, table.c.sourced_id == old.sourced_id)
