@@ -15,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 KINDS = ("manual", "hourly", "daily", "weekly", "monthly", "cron")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
 class ScheduleError(ValueError):
@@ -31,6 +32,22 @@ def _time(text: str) -> tuple[int, int]:
     return hour, minute
 
 
+def crontab_weekdays(field: str) -> str:
+    """A crontab day-of-week field (0 or 7 = Sunday) in names, which APScheduler 3 reads unambiguously
+    (its own numbers start at Monday)."""
+    if not any(ch.isdigit() for ch in field):
+        return field
+    names = []
+    for item in field.split(","):
+        base, _, step = item.partition("/")
+        if base == "*":
+            base = "0-6"
+        first, _, last = base.partition("-")
+        days = range(int(first), int(last or first) + 1, int(step or 1))
+        names += [CRONTAB_DAYS[day % 7] for day in days]
+    return ",".join(dict.fromkeys(names))
+
+
 def trigger_for(schedule: dict[str, Any]) -> BaseTrigger | None:
     """The trigger of a schedule; None for a manual one."""
     kind = schedule.get("kind", "manual")
@@ -42,9 +59,18 @@ def trigger_for(schedule: dict[str, Any]) -> BaseTrigger | None:
     start = schedule.get("start")
     if kind == "cron":
         try:
-            return CronTrigger.from_crontab(schedule["cron"], timezone=timezone)
+            minute, hour, day, month, weekday = str(schedule["cron"]).split()
+            return CronTrigger(
+                minute=minute,
+                hour=hour,
+                day=day,
+                month=month,
+                day_of_week=crontab_weekdays(weekday),
+                start_date=start,
+                timezone=timezone,
+            )
         except (KeyError, ValueError) as error:
-            raise ScheduleError(f"a cron schedule needs a valid expression: {error}") from None
+            raise ScheduleError(f"a cron schedule needs a valid five-field expression: {error}") from None
     hour, minute = _time(schedule.get("at", "00:00"))
     fields: dict[str, Any] = {"minute": minute}
     if kind != "hourly":
