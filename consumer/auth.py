@@ -7,6 +7,7 @@ or the password grant, kept until shortly before they expire, and fetched again 
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,6 +57,7 @@ class OAuth2:
     password: str | None = None
     _token: str | None = field(default=None, repr=False)
     _expires: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def _fetch(self, http: httpx.Client) -> None:
         data = {"grant_type": "password" if self.username else "client_credentials"}
@@ -69,6 +71,14 @@ class OAuth2:
         else:
             data.update(client_id=self.client_id, client_secret=self.client_secret)
         response = http.post(self.token_url, data=data, auth=auth)
+        for _ in range(5):  # a token endpoint that redirects: follow it on its own origin only
+            location = response.headers.get("Location")
+            if response.status_code not in (301, 302, 303, 307, 308) or not location:
+                break
+            target = response.url.join(location)
+            if (target.scheme, target.host, target.port) != (response.url.scheme, response.url.host, response.url.port):
+                raise AuthError(f"the token endpoint redirects to another origin ({target.host}); credentials not sent")
+            response = http.post(target, data=data, auth=auth)
         if response.status_code != 200:
             try:
                 error = response.json().get("error", "")
@@ -81,10 +91,13 @@ class OAuth2:
         self._expires = time.monotonic() + max(0.0, lifetime - 30)
 
     def sign(self, request: httpx.Request, http: httpx.Client) -> None:
-        if self._token is None or time.monotonic() >= self._expires:
-            self._fetch(http)
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        with self._lock:  # concurrent pulls share one token
+            if self._token is None or time.monotonic() >= self._expires:
+                self._fetch(http)
+            token = self._token
+        request.headers["Authorization"] = f"Bearer {token}"
 
     def refresh(self, http: httpx.Client) -> bool:
-        self._token = None
+        with self._lock:
+            self._token = None
         return True

@@ -25,6 +25,8 @@ import httpx
 from rosterlab.consumer.auth import Authenticator
 
 RETRYABLE = {429, 502, 503, 504}
+REDIRECTS = {301, 302, 303, 307, 308}
+MAX_REDIRECTS = 5
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
@@ -70,14 +72,29 @@ class OneRosterClient:
     # -- requests ------------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        request = self.http.build_request(method, url, **kwargs)
-        self.auth.sign(request, self.http)
-        response = self.http.send(request)
+        response = self._signed(method, url, True, **kwargs)
         if response.status_code == 401 and self.auth.refresh(self.http):
-            request = self.http.build_request(method, url, **kwargs)
-            self.auth.sign(request, self.http)
-            response = self.http.send(request)
+            response = self._signed(method, url, True, **kwargs)
         return response
+
+    def _signed(self, method: str, url: str, credentials: bool, **kwargs: Any) -> httpx.Response:
+        """Send, following redirects by hand: credentials go only to the origin they were given for, and an
+        OAuth 1.0a signature is made again for each URL it signs."""
+        origin = self.base_url
+        for _ in range(MAX_REDIRECTS + 1):
+            request = self.http.build_request(method, url, **kwargs)
+            if credentials:
+                self.auth.sign(request, self.http)
+            response = self.http.send(request)
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            url = str(response.url.join(location))
+            kwargs.pop("params", None)  # the Location carries its own query
+            credentials = credentials and _same_origin(url, origin)
+            if response.status_code == 303:
+                method, kwargs = "GET", {}
+        raise SyncError(f"{method} {urlsplit(url).path}: more than {MAX_REDIRECTS} redirects")
 
     def get(self, path_or_url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
         """GET with retries (reads are safe to repeat)."""
@@ -159,10 +176,12 @@ class OneRosterClient:
                 total = int(header_total)
             if not page:
                 break
-            for record in page:
-                if record.get("sourcedId") not in seen:
-                    seen.add(record.get("sourcedId"))
-                    records.append(record)
+            fresh = [record for record in page if record.get("sourcedId") not in seen]
+            if not fresh:
+                break  # a page of records already received: the provider ignores paging; stop rather than loop
+            for record in fresh:
+                seen.add(record.get("sourcedId"))
+                records.append(record)
             offset += len(page)
             if on_page:
                 on_page(len(records), total)
@@ -183,11 +202,20 @@ def _same_origin(url: str, base: str) -> bool:
 
 
 def reason(response: httpx.Response) -> str:
+    """What a refusal says: its description and code minor, from 1.1, 1.2 or a flattened envelope."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:200]
-    info = body.get("statusInfoSet", [body])[0] if isinstance(body, dict) else {}
-    if isinstance(info, dict):
-        return str(info.get("imsx_description") or info.get("error_description") or info.get("error") or body)[:200]
-    return str(body)[:200]
+    if not isinstance(body, dict):
+        return str(body)[:200]
+    info = body.get("statusInfoSet", [body])
+    info = info[0] if isinstance(info, list) and info and isinstance(info[0], dict) else body
+    text = str(info.get("imsx_description") or info.get("error_description") or info.get("error") or "")
+    minor = info.get("imsx_codeMinor") or info.get("imsx_CodeMinor")
+    if isinstance(minor, dict):
+        fields = minor.get("imsx_codeMinorField") or []
+        minor = ", ".join(str(f.get("imsx_codeMinorFieldValue")) for f in fields if isinstance(f, dict))
+    if minor and str(minor) not in text:
+        text = f"{text} ({minor})" if text else str(minor)
+    return (text or str(body))[:200]

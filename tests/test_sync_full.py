@@ -182,3 +182,95 @@ def test_fewer_records_than_announced_is_an_error():
 
     with pytest.raises(SyncError, match="received 10 of the 23"):
         _provider(handler).collection("/users", "users")
+
+
+class Signing:
+    """Marks each request it signs, so a test can see where credentials went."""
+
+    def sign(self, request, http):
+        request.headers["Authorization"] = "Bearer secret-token"
+
+    def refresh(self, http):
+        return False
+
+
+def _signed_provider(handler) -> OneRosterClient:
+    return OneRosterClient(
+        "http://sis.test",
+        Signing(),
+        ClientSettings(page_size=100),
+        sleep=lambda _: None,
+        transport=httpx.MockTransport(handler),
+    )
+
+
+def test_redirects_keep_credentials_on_the_same_origin_only():
+    seen = []
+
+    def handler(request):
+        seen.append((request.url.host, request.url.path, request.headers.get("Authorization")))
+        if request.url.host == "sis.test" and request.url.path == "/users":
+            return httpx.Response(307, headers={"Location": "/v2/users?offset=0&limit=100"})
+        if request.url.path == "/v2/users":
+            return httpx.Response(302, headers={"Location": "http://elsewhere.test/users"})
+        offset = int(request.url.params.get("offset", "0"))
+        return httpx.Response(200, json={"users": USERS[offset : offset + 100]})
+
+    client = _signed_provider(handler)
+    assert len(client.collection("/users", "users")) == 23
+    assert seen[:3] == [
+        ("sis.test", "/users", "Bearer secret-token"),
+        ("sis.test", "/v2/users", "Bearer secret-token"),
+        ("elsewhere.test", "/users", None),
+    ]
+
+
+def test_a_provider_that_ignores_offset_does_not_loop_forever():
+    pages = []
+
+    def handler(request):
+        pages.append(request.url.params["offset"])
+        return httpx.Response(200, json={"users": USERS[:10]})  # the same page, whatever the offset
+
+    assert len(_provider(handler).collection("/users", "users")) == 10
+    assert pages == ["0", "10"]
+
+
+def test_cookies_are_kept_and_status_info_beside_the_data_is_accepted():
+    def handler(request):
+        if "lb=node-2" not in request.headers.get("Cookie", ""):
+            return httpx.Response(
+                200, json={"users": USERS[:5]}, headers={"Set-Cookie": "lb=node-2; Path=/", "X-Total-Count": "23"}
+            )
+        offset = int(request.url.params["offset"])
+        body = {"users": USERS[offset : offset + 5], "statusInfoSet": [{"imsx_codeMajor": "success"}]}
+        return httpx.Response(200, json=body, headers={"X-Total-Count": "23"})
+
+    assert [u["sourcedId"] for u in _provider(handler).collection("/users", "users")] == [u["sourcedId"] for u in USERS]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"imsx_codeMajor": "failure", "imsx_description": "bad filter", "imsx_codeMinor": "invalid_filter_field"},
+        {
+            "statusInfoSet": [
+                {
+                    "imsx_description": "bad filter",
+                    "imsx_CodeMinor": {
+                        "imsx_codeMinorField": [
+                            {
+                                "imsx_codeMinorFieldName": "TargetEndSystem",
+                                "imsx_codeMinorFieldValue": "invalid_filter_field",
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+    ],
+    ids=["flat-code-minor", "1.1-envelope"],
+)
+def test_an_error_names_its_description_and_code_minor(body):
+    with pytest.raises(SyncError, match=r"HTTP 400: bad filter \(invalid_filter_field\)"):
+        _provider(lambda request: httpx.Response(400, json=body)).collection("/users", "users")
