@@ -177,3 +177,25 @@ def _dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def test_the_agent_starts_with_the_schedules_and_stops_on_sigterm(tmp_path):
+    database = f"sqlite:///{tmp_path / 'consumer.db'}"
+    engine = connect(database)
+    registry.save(
+        engine, registry.Connection("weekly", source="csv", csv_path="x.zip", schedule={"kind": "weekly", "day": "sun"})
+    )
+    registry.save(engine, registry.Connection("by-hand", source="csv", csv_path="x.zip"))
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "rosterlab", "sync", "agent", "--replan", "0.2", "--database", database],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = agent.stdout.readline()
+        assert "agent started" in first and "scheduled: weekly" in first and "by-hand" not in first
+    finally:
+        agent.terminate()
+        out, err = agent.communicate(timeout=30)
+    assert agent.returncode == 0 and "agent stopped" in out, err

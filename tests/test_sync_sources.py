@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 import zipfile
 
 import asyncssh
@@ -18,10 +16,11 @@ from rosterlab.consumer.store import ROSTER
 from rosterlab.consumer.sync import full_sync, local_records
 from rosterlab.server.csv.export import export_bundle
 from rosterlab.server.demo import demo_district
-from rosterlab.server.sftp import SftpAccount, SftpDrop, SftpSettings
+from rosterlab.server.sftp import SftpDrop
 from rosterlab.server.store.database import connect
-from rosterlab.server.store.load import load
 from rosterlab.spec.render import render
+from tests.test_sftp import CLIENT_KEY, drop  # noqa: F401  (the fixture)
+from tests.test_sync_cli import run
 
 
 def carried_by_csv(data, entity: str, version: str) -> dict[str, dict]:
@@ -102,43 +101,9 @@ def test_an_invalid_bundle_names_file_row_and_column_and_applies_nothing(tmp_pat
 # -- over SFTP, from the mock's drop, as a user sets it up ------------------------------------------------
 
 
-CLIENT_KEY = asyncssh.generate_private_key("ssh-ed25519")
-
-
-@pytest.fixture
-def drop(tmp_path):
-    engine = connect(f"sqlite:///{tmp_path / 'sis.db'}")
-    data = demo_district()
-    load(engine, data)
-    settings = SftpSettings(
-        root=tmp_path / "drop",
-        accounts=(
-            SftpAccount("district", password="drop-secret"),
-            SftpAccount("keyed", public_keys=(CLIENT_KEY.export_public_key().decode(),)),
-        ),
-        port=0,
-        path="exports",
-        filename="roster.zip",
-        version="1.2.1",
-        host_key_file=tmp_path / "host_key",
-    )
-    server = SftpDrop(engine, settings)
-    port = server.start()
-    yield port, data, settings
-    server.stop()
-
-
-def sync_cli(database: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rosterlab", "sync", *args, "--database", database],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_an_sftp_connection_syncs_field_by_field_and_pins_the_host_key(tmp_path, drop):
-    port, data, settings = drop
+def test_an_sftp_connection_syncs_field_by_field_and_pins_the_host_key(tmp_path, drop):  # noqa: F811
+    server, port, _ = drop
+    data, settings = demo_district(), server.settings
     database = f"sqlite:///{tmp_path / 'consumer.db'}"
     key_file = tmp_path / "client_key"
     CLIENT_KEY.write_private_key(str(key_file))
@@ -152,22 +117,22 @@ def test_an_sftp_connection_syncs_field_by_field_and_pins_the_host_key(tmp_path,
         "--sftp-path",
         "exports/roster.zip",
     ]
-    added = sync_cli(
+    added = run(
         database, "connection", "add", "drop", *common, "--sftp-user", "district", "--sftp-password", "drop-secret"
     )
     assert added.returncode == 0, added.stderr
-    keyed = sync_cli(
+    keyed = run(
         database, "connection", "add", "keyed", *common, "--sftp-user", "keyed", "--sftp-key-file", str(key_file)
     )
     assert keyed.returncode == 0, keyed.stderr
-    tested = sync_cli(database, "connection", "test", "drop")
+    tested = run(database, "connection", "test", "drop")
     assert tested.returncode == 0 and "valid OneRoster 1.2.1 bundle" in tested.stdout, tested.stderr
-    assert "drop-secret" not in sync_cli(database, "connection", "show", "drop").stdout
+    assert "drop-secret" not in run(database, "connection", "show", "drop").stdout
     for name in ("drop", "keyed"):
-        synced = sync_cli(database, "run", name)
+        synced = run(database, "run", name)
         assert synced.returncode == 0, synced.stderr
         assert_equal_roster(connect(database), name, data, "1.2.1")
-    pinned = sync_cli(database, "connection", "show", "drop").stdout
+    pinned = run(database, "connection", "show", "drop").stdout
     assert asyncssh.read_private_key(str(settings.host_key_file)).export_public_key().decode().strip() in pinned
 
     # The server now presents another host key: the connection refuses it.
@@ -178,11 +143,11 @@ def test_an_sftp_connection_syncs_field_by_field_and_pins_the_host_key(tmp_path,
     try:
         moved = [*common[:5], str(impostor_port), *common[6:]]
         credentials = ["--sftp-user", "district", "--sftp-password", "drop-secret"]
-        readded = sync_cli(
+        readded = run(
             database, "connection", "add", "drop", *moved, *credentials, "--sftp-host-key", pinned_key(pinned)
         )
         assert readded.returncode == 0, readded.stderr
-        refused = sync_cli(database, "run", "drop")
+        refused = run(database, "run", "drop")
         assert refused.returncode == 1 and "different host key" in refused.stderr
     finally:
         impostor.stop()
@@ -194,23 +159,19 @@ def pinned_key(shown: str) -> str:
     return json.loads(shown)["sftp"]["host_key"]
 
 
-def test_sftp_failures_say_what_failed(tmp_path, drop):
-    port, _, _ = drop
+def test_sftp_failures_say_what_failed(tmp_path, drop):  # noqa: F811
+    _, port, _ = drop
     database = f"sqlite:///{tmp_path / 'consumer.db'}"
     base = ["connection", "add", "x", "--source", "sftp", "--sftp-host", "127.0.0.1", "--sftp-port", str(port)]
-    sync_cli(
-        database, *base, "--sftp-user", "district", "--sftp-password", "wrong", "--sftp-path", "exports/roster.zip"
-    )
-    refused = sync_cli(database, "run", "x")
+    run(database, *base, "--sftp-user", "district", "--sftp-password", "wrong", "--sftp-path", "exports/roster.zip")
+    refused = run(database, "run", "x")
     assert (
         refused.returncode == 1
         and "refused the login of 'district'" in refused.stderr
         and "wrong" not in refused.stderr
     )
-    sync_cli(
-        database, *base, "--sftp-user", "district", "--sftp-password", "drop-secret", "--sftp-path", "exports/nope.zip"
-    )
-    missing = sync_cli(database, "run", "x")
+    run(database, *base, "--sftp-user", "district", "--sftp-password", "drop-secret", "--sftp-path", "exports/nope.zip")
+    missing = run(database, "run", "x")
     assert missing.returncode == 1 and "has no file 'exports/nope.zip'" in missing.stderr
-    history = sync_cli(database, "history", "x").stdout
+    history = run(database, "history", "x").stdout
     assert "failed" in history and "Traceback" not in history
