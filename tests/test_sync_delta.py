@@ -41,9 +41,9 @@ def snapshot(engine) -> dict:
         }
 
 
-def test_after_advance_a_delta_makes_them_equal_again(tmp_path, provider):  # noqa: F811
+def test_after_advance_a_delta_makes_them_equal_again(provider, any_engine):  # noqa: F811
     live, sis, _ = provider
-    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    local = any_engine
     auth = OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
     with OneRosterClient(live.url, auth, ClientSettings(page_size=100)) as client:
         full_sync(local, "d", RestSource(client, "1.2"))

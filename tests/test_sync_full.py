@@ -47,9 +47,10 @@ def expected(data, entity: str, version: str) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])
-def test_a_full_sync_copies_the_provider_field_by_field(tmp_path, provider, version):
+def test_a_full_sync_copies_the_provider_field_by_field(provider, any_engine, version):
+    """Into a local store on SQLite, then on PostgreSQL."""
     live, _, data = provider
-    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    local = any_engine
     with _client(live, version) as client:
         result = full_sync(local, "district", RestSource(client, version), entities=SYNCED)
         assert result.counts["user"]["created"] == len(data["user"])
@@ -274,3 +275,26 @@ def test_cookies_are_kept_and_status_info_beside_the_data_is_accepted():
 def test_an_error_names_its_description_and_code_minor(body):
     with pytest.raises(SyncError, match=r"HTTP 400: bad filter \(invalid_filter_field\)"):
         _provider(lambda request: httpx.Response(400, json=body)).collection("/users", "users")
+
+
+def test_collections_are_pulled_concurrently_within_the_connection_limit():
+    import threading
+    import time
+
+    from rosterlab.consumer.store import ROSTER
+
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def handler(request):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        key = request.url.path.rsplit("/", 1)[1]
+        return httpx.Response(200, json={key: []}, headers={"X-Total-Count": "0"})
+
+    pulled = RestSource(_provider(handler), "1.2", concurrency=2).pull(ROSTER, None)
+    assert set(pulled.records) == set(ROSTER) and pulled.complete == frozenset(ROSTER)
+    assert state["most"] == 2
