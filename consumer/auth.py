@@ -52,7 +52,7 @@ class OAuth2:
     client_id: str
     client_secret: str
     scope: str = ""
-    client_auth: str = "basic"  # or "body"
+    client_auth: str = "basic"  # or "body", or "query" (the query string, for providers that ask for it)
     username: str | None = None  # the password grant when set
     password: str | None = None
     _token: str | None = field(default=None, repr=False)
@@ -65,12 +65,15 @@ class OAuth2:
             data.update(username=self.username, password=self.password or "")
         if self.scope:
             data["scope"] = self.scope
-        auth = None
+        auth, url = None, httpx.URL(self.token_url)
+        credentials = {"client_id": self.client_id, "client_secret": self.client_secret}
         if self.client_auth == "basic":
             auth = (self.client_id, self.client_secret)
+        elif self.client_auth == "query":  # some providers take them only there
+            url = url.copy_merge_params(credentials)
         else:
-            data.update(client_id=self.client_id, client_secret=self.client_secret)
-        response = http.post(self.token_url, data=data, auth=auth)
+            data.update(credentials)
+        response = http.post(url, data=data, auth=auth)
         for _ in range(5):  # a token endpoint that redirects: follow it on its own origin only
             location = response.headers.get("Location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:

@@ -65,7 +65,7 @@ def connection_group() -> None:
 @click.option("--client-secret", "--secret", "client_secret", default=None)
 @click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token).")
 @click.option("--scope", default="", help="OAuth 2.0 scopes to ask for.")
-@click.option("--client-auth", type=click.Choice(["basic", "body"]), default="basic", show_default=True)
+@click.option("--client-auth", type=click.Choice(["basic", "body", "query"]), default="basic", show_default=True)
 @click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256", show_default=True)
 @click.option("--username", default=None, help="OAuth 2.0 password grant.")
 @click.option("--password", default=None)

@@ -34,6 +34,10 @@ class SyncError(Exception):
     """A pull that cannot be completed; the message names the cause."""
 
 
+class Truncated(SyncError):
+    """A response whose body is not the JSON it should be (cut off, most often)."""
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     page_size: int = 1000
@@ -141,10 +145,22 @@ class OneRosterClient:
         try:
             body = response.json()
         except ValueError:
-            raise SyncError(f"GET {path}: the response is not JSON (truncated?)") from None
+            raise Truncated(f"GET {path}: the response is not JSON (truncated?)") from None
         if not isinstance(body, dict) or not isinstance(body.get(key), list):
             raise SyncError(f"GET {path}: HTTP 200 without the {key!r} array; refusing to read it as empty")
         return body[key]
+
+    def _page(self, path: str, key: str, url: str | None, params: dict[str, str]) -> tuple[httpx.Response, list]:
+        """One page; a 200 whose JSON is cut off is read again (reads are safe to repeat)."""
+        for attempt in range(self.settings.retries + 1):
+            response = self.get(url) if url else self.get(path, params)
+            try:
+                return response, self._payload(response, key, path)
+            except Truncated:
+                if attempt == self.settings.retries:
+                    raise
+                self.sleep(self.settings.backoff * 2**attempt * (1 + random.random()))
+        raise AssertionError("unreachable")
 
     def collection(
         self,
@@ -167,8 +183,7 @@ class OneRosterClient:
         next_url: str | None = None
         base = {**params, "sort": "sourcedId", "orderBy": "asc", "limit": str(self.settings.page_size)}
         while True:
-            response = self.get(next_url) if next_url else self.get(path, {**base, "offset": str(offset)})
-            page = self._payload(response, key, path)
+            response, page = self._page(path, key, next_url, {**base, "offset": str(offset)})
             header_total = response.headers.get("X-Total-Count")
             if header_total is not None and header_total.isdigit():
                 if total is not None and int(header_total) != total:

@@ -4,7 +4,7 @@ import click
 
 from rosterlab import __version__
 from rosterlab.consumer.cli import sync_group
-from rosterlab.server.cli import clients, generate, serve, sis
+from rosterlab.server.cli import clients, generate, profiles, serve, sis
 from rosterlab.server.csv.cli import csv_group
 from rosterlab.spec.cli import spec_group
 
@@ -17,6 +17,7 @@ def main() -> None:
 
 main.add_command(spec_group)
 main.add_command(serve)
+main.add_command(profiles)
 main.add_command(clients)
 main.add_command(csv_group)
 main.add_command(generate)

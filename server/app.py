@@ -29,9 +29,12 @@ from rosterlab.server.auth.oauth2 import TokenLeniency, TokenServer
 from rosterlab.server.auth.registry import Registry
 from rosterlab.server.auth.secrets import SecretBox
 from rosterlab.server.auth.token_endpoint import token_route
+from rosterlab.server.churn import late_arrival
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
 from rosterlab.server.handlers import Handlers
+from rosterlab.server.quirks.faults_layer import FaultsLayer
+from rosterlab.server.quirks.quirks_layer import QuirksLayer
 from rosterlab.server.responses import JSON
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import create_schema
@@ -153,7 +156,7 @@ def registry_for(config: ServerConfig, engine: Engine) -> Registry:
 
 def create_app(
     config: ServerConfig | None = None, engine: Engine | None = None, clock: Callable[[], float] = time.time
-) -> AsyncApp:
+) -> Any:
     """The mock SIS over `engine` (or over `config.database_url`); `clock` tells time to the auth checks."""
     config = config or ServerConfig()
     engine = engine or connect(config.database_url)
@@ -188,7 +191,17 @@ def create_app(
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(allowed))
     app.add_error_handler(Exception, _unexpected)
-    return app
+    return with_quirks_and_faults(app, config, engine)
+
+
+def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine) -> Any:
+    """The application wrapped in the configured quirks and faults (itself when there are none)."""
+    served: Any = app
+    if config.faults is not None:
+        served = FaultsLayer(served, config.faults, change=lambda: late_arrival(engine))
+    if config.quirks.active:  # outermost: limits and refusals happen at the provider's front door
+        served = QuirksLayer(served, config.quirks, config.token_path)
+    return served
 
 
 __all__ = ["create_app", "served_document"]

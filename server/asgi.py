@@ -3,25 +3,28 @@
     uvicorn --factory rosterlab.server.asgi:create_from_environment --workers 2
 
 ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT, ROSTERLAB_PUBLIC_URL, ROSTERLAB_AUTHENTICATION (0 or 1),
-ROSTERLAB_SECRET_KEY, ROSTERLAB_SECRET_KEY_FILE, ROSTERLAB_TOKEN_PATH, ROSTERLAB_TOKEN_LIFETIME and
-ROSTERLAB_OAUTH1_WINDOW configure it (`rosterlab serve` sets them from its options).
+ROSTERLAB_SECRET_KEY, ROSTERLAB_SECRET_KEY_FILE, ROSTERLAB_TOKEN_PATH, ROSTERLAB_TOKEN_LIFETIME,
+ROSTERLAB_OAUTH1_WINDOW, ROSTERLAB_PROFILE, ROSTERLAB_QUIRKS and ROSTERLAB_FAULTS configure
+it (`rosterlab serve` sets them from its options).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
-
-from connexion import AsyncApp
+from typing import Any
 
 from rosterlab.server.app import create_app
 from rosterlab.server.config import ServerConfig
+from rosterlab.server.quirks.faults import Faults
+from rosterlab.server.quirks.profiles import apply_profile
 from rosterlab.server.store.database import DEFAULT_URL
 
 
 def config_from_environment() -> ServerConfig:
     """A ServerConfig from ROSTERLAB_* environment variables."""
-    return ServerConfig(
+    config = ServerConfig(
         database_url=os.environ.get("ROSTERLAB_DATABASE_URL", DEFAULT_URL),
         max_limit=int(os.environ.get("ROSTERLAB_MAX_LIMIT", "1000")),
         public_url=os.environ.get("ROSTERLAB_PUBLIC_URL") or None,
@@ -33,8 +36,12 @@ def config_from_environment() -> ServerConfig:
         oauth1_window=int(os.environ.get("ROSTERLAB_OAUTH1_WINDOW", "600")),
         admin_password=os.environ.get("ROSTERLAB_ADMIN_PASSWORD") or None,
     )
+    quirks = tuple(q for q in os.environ.get("ROSTERLAB_QUIRKS", "").split(",") if q)
+    config = apply_profile(config, os.environ.get("ROSTERLAB_PROFILE") or "strict", quirks)
+    faults = os.environ.get("ROSTERLAB_FAULTS")
+    return replace(config, faults=Faults.parse(faults) if faults else None)
 
 
-def create_from_environment() -> AsyncApp:
+def create_from_environment() -> Any:
     """The mock SIS configured from the environment."""
     return create_app(config_from_environment())

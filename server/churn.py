@@ -255,3 +255,15 @@ def delete_record(engine: Engine, entity: str, sourced_id: str) -> str | None:
 def _set_clock(connection: Connection, stamp: str) -> None:
     connection.execute(sis_state.delete().where(sis_state.c.key == "clock"))
     connection.execute(sis_state.insert(), {"key": "clock", "value": stamp})
+
+
+def late_arrival(engine: Engine) -> str | None:
+    """A user who arrives mid-pull (a copy of the first user under a new sourcedId); the
+    instant, or None when the store holds no user."""
+    table = ENTITY_TABLES["user"]
+    with engine.connect() as connection:
+        document = connection.execute(select(table.c.v1p2).order_by(table.c.sourced_id).limit(1)).scalar()
+    if document is None:
+        return None
+    record = {k: v for k, v in document.items() if k not in ("status", "dateLastModified")}
+    return set_record(engine, "user", {**record, "sourcedId": "late-arrival", "username": "late.arrival"})

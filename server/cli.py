@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -17,6 +18,10 @@ from rosterlab.server.auth.demo import credential_lines, ensure_demo_clients
 from rosterlab.server.auth.registry import ALL_SCOPES, Registry
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.demo import demo_district
+from rosterlab.server.quirks.faults import DESCRIPTIONS as FAULT_DESCRIPTIONS
+from rosterlab.server.quirks.faults import MIX, Faults
+from rosterlab.server.quirks.profiles import PROFILES, apply_profile
+from rosterlab.server.quirks.switches import DESCRIPTIONS as QUIRK_DESCRIPTIONS
 from rosterlab.server.sftp import SftpAccount, SftpDrop, SftpSettings
 from rosterlab.server.store.database import DEFAULT_URL, connect
 from rosterlab.server.store.load import create_schema, load
@@ -68,6 +73,10 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
     for document in DOCUMENTS:
         lines.append(f"  {document.title:<26} {origin}{document.base_path}")
     lines += ["", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/", ""]
+    if config.profile != "strict" or config.quirks.active:
+        lines += [f"profile: {config.profile}; quirks: {', '.join(config.quirks.settings()) or 'none'}", ""]
+    if config.faults is not None:
+        lines += [f"faults: {config.faults.text()}", ""]
     if not config.authentication:
         lines.append("authentication is OFF: every request is answered")
     elif demo:
@@ -93,6 +102,11 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
 )
 @click.option("--oauth1-window", default=600, show_default=True, type=click.IntRange(1), help="Timestamp window, s.")
 @click.option("--admin-password", envvar="ROSTERLAB_ADMIN_PASSWORD", default=None, help="Turns on the admin API.")
+@click.option(
+    "--profile", default="strict", show_default=True, help="Behave like a kind of provider (`rosterlab profiles`)."
+)
+@click.option("--quirk", "quirks", multiple=True, metavar="NAME[=VALUE]", help="One quirk switch on top (repeat).")
+@click.option("--faults", default=None, metavar="SPEC", help="A seeded fault mix: `mix`, or name=value,... .")
 @click.option("--sftp", is_flag=True, help="Also publish the CSV export over SFTP.")
 @click.option("--sftp-port", default=2222, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--sftp-account", "sftp_accounts", multiple=True, metavar="USER:PASSWORD", help="Repeat.")
@@ -115,6 +129,9 @@ def serve(
     token_lifetime: int,
     oauth1_window: int,
     admin_password: str | None,
+    profile: str,
+    quirks: tuple[str, ...],
+    faults: str | None,
     sftp: bool,
     sftp_port: int,
     sftp_accounts: tuple[str, ...],
@@ -138,6 +155,11 @@ def serve(
         oauth1_window=oauth1_window,
     )
     try:
+        config = apply_profile(config, profile, quirks)
+        config = replace(config, faults=Faults.parse(faults) if faults else None)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    try:
         _prepare_store(config, demo)
     except SQLAlchemyError as error:
         _fail(database_url, error)
@@ -151,6 +173,9 @@ def serve(
         ROSTERLAB_TOKEN_LIFETIME=str(token_lifetime),
         ROSTERLAB_OAUTH1_WINDOW=str(oauth1_window),
         ROSTERLAB_ADMIN_PASSWORD=admin_password or "",
+        ROSTERLAB_PROFILE=profile,
+        ROSTERLAB_QUIRKS=",".join(quirks),
+        ROSTERLAB_FAULTS=faults or "",
     )
     click.echo(_banner(host, port, config, demo))
     if sftp:
@@ -198,6 +223,27 @@ def _sftp_settings(host, port, accounts, keys, path, filename, version, interval
         interval=interval,
         host_key_file=Path(".rosterlab/sftp_host_key"),
     )
+
+
+@click.command("profiles")
+def profiles() -> None:
+    """The provider profiles, quirk switches and faults `rosterlab serve` can imitate."""
+    click.echo("Profiles (rosterlab serve --profile NAME):")
+    for profile in PROFILES.values():
+        settings = [
+            f"{k}={'+'.join(sorted(v)) if isinstance(v, frozenset) else v}" for k, v in profile.settings.items()
+        ]
+        switches = ", ".join(profile.quirks.settings() + settings)
+        click.echo(f"  {profile.name:<20} {profile.imitates}")
+        if switches:
+            click.echo(f"  {'':<20}   {switches}")
+    click.echo("\nQuirk switches (--quirk NAME[=VALUE], on top of a profile):")
+    for name, (what, who) in QUIRK_DESCRIPTIONS.items():
+        click.echo(f"  {name:<24} {what}  [{who}]")
+    click.echo("\nFaults (--faults mix | name=value,...; seeded and reproducible):")
+    for name, what in FAULT_DESCRIPTIONS.items():
+        click.echo(f"  {name:<20} {what}")
+    click.echo(f"  mix = {MIX.text()}")
 
 
 @click.group("clients")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from rosterlab.server.quirks.faults import Faults
+from rosterlab.server.quirks.switches import Quirks
 from rosterlab.server.store.database import DEFAULT_URL
 from rosterlab.spec.model import Version
 
@@ -40,6 +42,9 @@ class ServerConfig:
     secret_key: str | None = None  # Fernet key sealing OAuth 1.0a secrets; else the key file
     secret_key_file: Path = Path(".rosterlab/secret.key")
     admin_password: str | None = None  # turns the admin API on (HTTP Basic, user "admin")
+    profile: str = "strict"  # the named profile these quirks came from (rosterlab.server.quirks.profiles)
+    quirks: Quirks = field(default_factory=Quirks)
+    faults: Faults | None = None
 
     def auth_methods(self, version: Version) -> frozenset[str]:
         """The authentication methods a version's endpoints accept ("oauth1", "oauth2")."""

@@ -90,7 +90,7 @@ class Handlers:
             orgs = self._admit(request, operation, params)
             query = read_collection_query(self._query(request), entity, version, config)
             with self.engine.connect() as connection:
-                page = read_page(connection, operation, version, params, query, orgs)
+                page = read_page(connection, operation, version, params, query, orgs, config.quirks)
             origin = self.origin(request)
             body = collection_body(key, page.documents, query.selection.fields, version, page.warnings)
             headers = {
@@ -119,7 +119,7 @@ class Handlers:
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
             with self.engine.connect() as connection:
-                document = read_one(connection, operation, version, params["sourcedId"], orgs)
+                document = read_one(connection, operation, version, params["sourcedId"], orgs, config.quirks)
             body = single_body(key, document, selection.fields, version, selection.warnings)
             return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
 

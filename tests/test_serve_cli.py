@@ -77,3 +77,49 @@ def test_serve_refuses_an_unusable_database_clearly(tmp_path):
     assert result.returncode == 2
     assert "cannot use the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_with_a_profile_a_quirk_and_faults(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [*ROSTERLAB, "serve", "--demo", "--port", str(port), "--database", f"sqlite:///{tmp_path / 'demo.db'}",
+         "--secret-key-file", str(tmp_path / "secret.key"), "--profile", "skyward", "--quirk", "string_booleans",
+         "--faults", "seed=3,latency=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                token = fetch_token(base)
+                break
+            except (httpx.TransportError, httpx.HTTPStatusError):
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{base}/ims/oneroster/rostering/v1p2/users", headers=headers).status_code == 404
+        user = httpx.get(f"{base}/ims/oneroster/v1p1/users?limit=1", headers=headers).json()["users"][0]
+        assert user["enabledUser"] in ("true", "false")
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert "profile: skyward; quirks: string_booleans=1, v1p1_only=1" in output
+    assert "faults: seed=3," in output
+
+
+def test_profiles_are_listed_and_unknown_ones_refused(tmp_path):
+    listed = subprocess.run([*ROSTERLAB, "profiles"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "powerschool" in listed.stdout and "max_concurrent" in listed.stdout
+    refused = subprocess.run(
+        [*ROSTERLAB, "serve", "--profile", "moodle", "--database", f"sqlite:///{tmp_path / 'x.db'}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        refused.returncode == 2 and "unknown profile 'moodle'" in refused.stderr and "Traceback" not in refused.stderr
+    )

@@ -44,7 +44,13 @@ class RestSource:
         op = operation(COLLECTIONS[entity])
         path = collection_path(self.client.base_url, self.version, entity)
         on_page = (lambda received, total: progress(entity, received, total)) if progress else None
-        return [normalize(r) for r in self.client.collection(path, op.response_key(self.version), params, on_page)]
+        records = self.client.collection(path, op.response_key(self.version), params, on_page)
+        if self.version == "1.1" and entity == "user" and any("roles" in r and "role" not in r for r in records):
+            raise SyncError(
+                f"GET {path}: the provider sends the OneRoster 1.2 data model on its 1.1 paths (users with roles "
+                "and no role); refusing to store a mix of the two models"
+            )
+        return [normalize(r) for r in records]
 
     def pull(self, entities: Sequence[str], since: str | None, progress: Progress | None = None) -> Pull:
         params = {} if since is None else {"filter": f"dateLastModified>='{since}'"}

@@ -12,6 +12,7 @@ from rosterlab.server.query.params import CollectionQuery
 from rosterlab.server.query.relations import check_parents, nested_condition, selection_condition
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
 from rosterlab.server.query.visibility import expand_orgs, visibility
+from rosterlab.server.quirks.switches import STANDARD, Quirks
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
@@ -38,6 +39,7 @@ def read_page(
     params: Mapping[str, str],
     query: CollectionQuery,
     orgs: tuple[str, ...] = (),
+    quirks: Quirks = STANDARD,
 ) -> Page:
     """The requested page of a collection operation, within `orgs` when the client is restricted to them;
     raises OneRosterError for bad input or unknown parents."""
@@ -53,6 +55,9 @@ def read_page(
     restriction = _restriction(connection, entity.name, orgs)
     if restriction is not None:
         conditions.append(restriction)
+    if quirks.hard_deletes:
+        conditions.append(table.c.status != "tobedeleted")
+    unfiltered = list(conditions)
     if query.filter is not None:
         try:
             conditions.append(compiler.compile(query.filter))
@@ -76,21 +81,30 @@ def read_page(
     count = select(func.count()).select_from(table)
     rows = select(cast(table.c[version.slug], Text)).order_by(*order).limit(query.limit).offset(query.offset)
     if where is not None:
-        count = count.where(where)
         rows = rows.where(where)
+    counted = unfiltered if quirks.total_before_filter else conditions
+    if counted:
+        count = count.where(and_(*counted))
     total = connection.execute(count).scalar_one()
     documents = [row[0] for row in connection.execute(rows)] if query.offset < total else []
     return Page(documents, total, warnings)
 
 
 def read_one(
-    connection: Connection, operation: Operation, version: Version, sourced_id: str, orgs: tuple[str, ...] = ()
+    connection: Connection,
+    operation: Operation,
+    version: Version,
+    sourced_id: str,
+    orgs: tuple[str, ...] = (),
+    quirks: Quirks = STANDARD,
 ) -> str:
     """One object as JSON text; raises 404 unknownobject when there is none (in the endpoint's subset, and
     within the client's orgs)."""
     entity = operation.entity_in(version)
     table = entity_table(entity.name)
     condition = table.c.sourced_id == sourced_id
+    if quirks.hard_deletes:
+        condition = and_(condition, table.c.status != "tobedeleted")
     for extra in (selection_condition(entity.name, operation.selection), _restriction(connection, entity.name, orgs)):
         if extra is not None:
             condition = and_(condition, extra)
