@@ -26,6 +26,7 @@ from rosterlab.consumer.auth import Authenticator
 
 RETRYABLE = {429, 502, 503, 504}
 REDIRECTS = {301, 302, 303, 307, 308}
+CONNECT_RETRIES = 2
 MAX_REDIRECTS = 5
 LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
@@ -42,8 +43,9 @@ class Truncated(SyncError):
 class ClientSettings:
     page_size: int = 1000
     timeout: float = 30.0
-    retries: int = 4
-    backoff: float = 0.5  # seconds, doubled at each retry (plus jitter)
+    retries: int = 6  # a burst of faults at a large provider outlasts a few quick retries
+    backoff: float = 0.5  # seconds, doubled at each retry (plus jitter), at most `max_backoff`
+    max_backoff: float = 30.0
     max_restarts: int = 3  # of a collection whose total changes mid-pull
 
 
@@ -115,7 +117,9 @@ class OneRosterClient:
             try:
                 response = self._send(method, url, **kwargs)
             except httpx.TransportError as error:
-                if attempt >= self.settings.retries:
+                # a host that refuses connections is down, not busy: give up sooner
+                limit = min(self.settings.retries, CONNECT_RETRIES) if isinstance(error, httpx.ConnectError) else None
+                if attempt >= (self.settings.retries if limit is None else limit):
                     parts = urlsplit(url)
                     raise SyncError(
                         f"{method} {parts.path}: cannot reach the provider at {parts.netloc} "
@@ -129,7 +133,7 @@ class OneRosterClient:
                     self.sleep(float(retry_after))
                     attempt += 1
                     continue
-            self.sleep(self.settings.backoff * 2**attempt * (1 + random.random()))
+            self.sleep(self._backoff(attempt))
             attempt += 1
 
     def write(self, method: str, path: str, body: Any) -> httpx.Response:
@@ -150,6 +154,11 @@ class OneRosterClient:
             raise SyncError(f"GET {path}: HTTP 200 without the {key!r} array; refusing to read it as empty")
         return body[key]
 
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff, capped, with jitter (between half and all of the step)."""
+        step = min(self.settings.max_backoff, self.settings.backoff * 2**attempt)
+        return step * (0.5 + random.random() / 2)
+
     def _page(self, path: str, key: str, url: str | None, params: dict[str, str]) -> tuple[httpx.Response, list]:
         """One page; a 200 whose JSON is cut off is read again (reads are safe to repeat)."""
         for attempt in range(self.settings.retries + 1):
@@ -159,7 +168,7 @@ class OneRosterClient:
             except Truncated:
                 if attempt == self.settings.retries:
                     raise
-                self.sleep(self.settings.backoff * 2**attempt * (1 + random.random()))
+                self.sleep(self._backoff(attempt))
         raise AssertionError("unreachable")
 
     def collection(
