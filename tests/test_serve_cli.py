@@ -20,6 +20,18 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _first_token(process: subprocess.Popen, base: str, path: str) -> str:
+    """A token from the server starting in `process`, once it answers."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return fetch_token(base, path=path)
+        except (httpx.TransportError, httpx.HTTPStatusError):
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+
 def test_serve_demo_district_over_http(tmp_path):
     port = _free_port()
     process = subprocess.Popen(
@@ -44,15 +56,7 @@ def test_serve_demo_district_over_http(tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                token = fetch_token(base, path="/oauth2/token")
-                break
-            except (httpx.TransportError, httpx.HTTPStatusError):
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        token = _first_token(process, base, "/oauth2/token")
         headers = {"Authorization": f"Bearer {token}"}
         response = httpx.get(f"{base}/ims/oneroster/rostering/v1p2/schools", headers=headers)
         assert response.status_code == 200
@@ -91,15 +95,7 @@ def test_serve_with_a_profile_a_quirk_and_faults(tmp_path):
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                token = fetch_token(base)
-                break
-            except (httpx.TransportError, httpx.HTTPStatusError):
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+        token = _first_token(process, base, "/oauth/token")
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{base}/ims/oneroster/rostering/v1p2/users", headers=headers).status_code == 404
         user = httpx.get(f"{base}/ims/oneroster/v1p1/users?limit=1", headers=headers).json()["users"][0]
