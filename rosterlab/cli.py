@@ -3,6 +3,7 @@
 import click
 
 from rosterlab import __version__
+from rosterlab.conformance.cli import check
 from rosterlab.consumer.cli import sync_group
 from rosterlab.server.cli import clients, generate, profiles, serve, sis
 from rosterlab.server.csv.cli import csv_group
@@ -23,3 +24,4 @@ main.add_command(csv_group)
 main.add_command(generate)
 main.add_command(sis)
 main.add_command(sync_group)
+main.add_command(check)

@@ -1,0 +1,52 @@
+"""Referential integrity, and nested endpoints agreeing with the collections."""
+
+from __future__ import annotations
+
+from rosterlab.conformance.model import Level, NotApplicable, check
+from rosterlab.conformance.target import Target
+
+MODEL = "Data model: GUIDRefs name objects that exist"
+NESTED = "REST binding: nested endpoints return the same objects as the collections"
+
+
+@check("refs.resolve", "Every enrollment's user, class and school exist", MODEL, Level.MUST)
+def references_resolve(target: Target) -> None:
+    enrollments = target.everything("getAllEnrollments")
+    if not enrollments:
+        raise NotApplicable("no enrollments")
+    known = {
+        "user": {u["sourcedId"] for u in target.everything("getAllUsers")},
+        "class": {c["sourcedId"] for c in target.everything("getAllClasses")},
+        "school": {o["sourcedId"] for o in target.everything("getAllOrgs")},
+    }
+    for enrollment in enrollments:
+        for field, ids in known.items():
+            ref = enrollment.get(field)
+            if isinstance(ref, dict) and ref.get("sourcedId") not in ids:
+                exchange = target.get("getEnrollment", sourcedId=enrollment["sourcedId"])
+                raise exchange.fail(
+                    f"enrollment {enrollment['sourcedId']}: {field} {ref.get('sourcedId')!r} does not exist"
+                )
+
+
+@check("nested.class-students", "/classes/{id}/students are the class's student enrollments", NESTED, Level.MUST)
+def class_students(target: Target) -> None:
+    enrollments = target.everything("getAllEnrollments")
+    classes = [c["sourcedId"] for c in target.everything("getAllClasses")]
+    if not classes or not enrollments:
+        raise NotApplicable("no classes or enrollments")
+    for class_id in classes[:3]:
+        expected = {
+            e["user"]["sourcedId"]
+            for e in enrollments
+            if e.get("class", {}).get("sourcedId") == class_id
+            and e.get("role") == "student"
+            and e.get("status") != "tobedeleted"
+        }
+        active = {u["sourcedId"] for u in target.everything("getAllUsers") if u.get("status") != "tobedeleted"}
+        exchange = target.get("getStudentsForClass", {"limit": "10000"}, classSourcedId=class_id)
+        if exchange.status != 200:
+            raise exchange.fail(f"HTTP {exchange.status}")
+        got = {u["sourcedId"] for u in exchange.body.get("users", [])}
+        if got != expected & active and got != expected:
+            raise exchange.fail(f"class {class_id}: {len(got)} students listed, {len(expected)} enrolled")

@@ -1,0 +1,63 @@
+"""`rosterlab check URL`: the conformance of a OneRoster endpoint, as a table, JUnit XML, JSON or HTML.
+
+Exit codes: 0 no must-failure; 1 a must-failure; 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rosterlab.conformance.reports.console import print_report
+from rosterlab.conformance.reports.data import report_data
+from rosterlab.conformance.reports.html import html_page
+from rosterlab.conformance.reports.junit import junit_xml
+from rosterlab.conformance.runner import run_checks
+from rosterlab.conformance.target import Target
+from rosterlab.consumer.auth import AuthError, OAuth1, OAuth2
+from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
+from rosterlab.consumer.sources.rest import detect_version
+
+
+@click.command("check")
+@click.argument("url")
+@click.option("--version", type=click.Choice(["auto", "1.1", "1.2"]), default="auto", show_default=True)
+@click.option("--oauth1", "method", flag_value="oauth1", help="OAuth 1.0a request signing.")
+@click.option("--oauth2", "method", flag_value="oauth2", default=True, help="OAuth 2.0 (default).")
+@click.option("--client-id", "--key", "client_id", required=True)
+@click.option("--client-secret", "--secret", "client_secret", required=True)
+@click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token).")
+@click.option("--scope", default="", help="OAuth 2.0 scopes to ask for.")
+@click.option("--client-auth", type=click.Choice(["basic", "body", "query"]), default="basic", show_default=True)
+@click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256", show_default=True)
+@click.option("--allow-writes", is_flag=True, help="Also run checks that write to the provider.")
+@click.option("--only", multiple=True, help="Only checks whose id starts with this (repeatable).")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML page here.")
+def check(url, version, method, client_id, client_secret, token_url, scope, client_auth, signature, allow_writes,
+          only, junit, json_path, html) -> None:  # fmt: skip
+    """Check a OneRoster endpoint's conformance."""
+    root = url.split("/ims/oneroster", 1)[0].rstrip("/")
+    if method == "oauth1":
+        auth = OAuth1(client_id, client_secret, signature)
+    else:
+        auth = OAuth2(token_url or f"{root}/oauth/token", client_id, client_secret, scope, client_auth)
+    with OneRosterClient(root, auth, ClientSettings(retries=2)) as client:
+        try:
+            used = detect_version(client) if version == "auto" else version
+        except (SyncError, AuthError) as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+        report = run_checks(Target(client, used, allow_writes), tuple(only))
+    print_report(report)
+    if junit:
+        junit.write_text(junit_xml(report), encoding="utf-8")
+    if json_path:
+        json_path.write_text(json.dumps(report_data(report), indent=2), encoding="utf-8")
+    if html:
+        html.write_text(html_page(report), encoding="utf-8")
+    sys.exit(0 if report.passed else 1)

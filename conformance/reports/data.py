@@ -1,0 +1,33 @@
+"""A report as plain data (what the JSON report is, and what the others are drawn from)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from rosterlab.conformance.model import Level, Report, Status
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    counts = {status.value: sum(r.verdict.status is status for r in report.results) for status in Status}
+    return {
+        "target": report.target,
+        "version": report.version,
+        "started": report.started,
+        "passed": report.passed,
+        "counts": counts,
+        "failures_by_level": {level.value: len(report.failures(level)) for level in Level},
+        "results": [
+            {
+                "id": r.check.id,
+                "title": r.check.title,
+                "reference": r.check.reference,
+                "level": r.check.level.value,
+                "status": r.verdict.status.value,
+                "message": r.verdict.message,
+                "evidence": asdict(r.verdict.evidence) if r.verdict.evidence else None,
+                "seconds": round(r.seconds, 3),
+            }
+            for r in report.results
+        ],
+    }
