@@ -50,6 +50,8 @@ class Handlers:
         self.config = config
         self.version = version
         self.authenticator = authenticator
+        # The data model served: the version's own, unless a quirk serves the 1.2 model on 1.1 paths.
+        self.model = Version.V1P2 if version is Version.V1P1 and config.quirks.v1p2_model_on_v1p1 else version
 
     def _admit(self, request: Any, operation: Operation, params: dict[str, str]) -> tuple[str, ...]:
         """Authenticate and authorize the request, then check its path; the orgs its client is restricted to
@@ -80,7 +82,7 @@ class Handlers:
         return query
 
     def _collection(self, operation: Operation) -> Handler:
-        version, config = self.version, self.config
+        version, config = self.model, self.config
         entity = operation.entity_in(version)
         key = operation.response_key(version)
         assert key is not None
@@ -108,7 +110,7 @@ class Handlers:
         return _named(collection, operation)
 
     def _single(self, operation: Operation) -> Handler:
-        version, config = self.version, self.config
+        version, config = self.model, self.config
         entity = operation.entity_in(version)
         key = operation.response_key(version)
         assert key is not None

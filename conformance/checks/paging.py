@@ -73,3 +73,15 @@ def limit_clamped(target: Target) -> None:
     exchange = target.get("getAllUsers", {"limit": "100000"})
     if exchange.status != 200:
         raise exchange.fail(f"limit=100000 answered HTTP {exchange.status}")
+
+
+@check("paging.full-pages", "Pages before the last hold as many records as the limit asked", PAGING, Level.SHOULD)
+def full_pages(target: Target) -> None:
+    users = target.everything("getAllUsers")
+    limit = 100
+    if len(users) <= limit:
+        raise NotApplicable(f"{len(users)} users fit in one page of {limit}")
+    exchange = target.get("getAllUsers", {"limit": str(limit), "offset": "0"})
+    page = exchange.body.get(target.key("getAllUsers"), []) if isinstance(exchange.body, dict) else []
+    if len(page) != limit:
+        raise exchange.fail(f"limit={limit} gave a first page of {len(page)} records, with more to come")

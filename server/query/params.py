@@ -100,7 +100,7 @@ def read_collection_query(
     if order not in ("asc", "desc"):
         raise OneRosterError(400, "invaliddata", f"orderBy must be asc or desc, not {order!r}")
     return CollectionQuery(
-        limit=min(limit, config.max_limit),
+        limit=min(limit, config.max_limit, config.quirks.page_cap or limit),
         offset=offset,
         filter=tree,
         sort=sort,

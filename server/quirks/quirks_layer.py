@@ -6,13 +6,10 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any
-from urllib.parse import urlencode
 
 from rosterlab.server.errors import error_body, version_of_path
 from rosterlab.server.quirks.asgi import ASGIApp, Buffered, Receive, Scope, Send, answer, buffered, query_pairs
 from rosterlab.server.quirks.switches import Quirks
-from rosterlab.spec.endpoints import base_path, operations
-from rosterlab.spec.model import Service, Version
 
 V1P1_ROOT = "/ims/oneroster/v1p1"
 SCHOOL_SUBPATH = re.compile(r"^/ims/oneroster/(?:v1p1|rostering/v1p2|gradebook/v1p2|resources/v1p2)/schools/[^/]+/.+")
@@ -27,16 +24,6 @@ SUCCESS_INFO = {
         ]
     },
 }
-
-
-def _v1p2_bases() -> list[tuple[re.Pattern[str], str]]:
-    """For each 1.2 operation path, the service base path it lives under."""
-    found = []
-    for service in Service:
-        for op in operations(Version.V1P2, service):
-            pattern = re.sub(r"\{\w+\}", "[^/]+", re.escape(op.path).replace(r"\{", "{").replace(r"\}", "}"))
-            found.append((re.compile(pattern + "$"), base_path(Version.V1P2, service)))
-    return found
 
 
 def _strings(value: Any) -> Any:
@@ -68,7 +55,6 @@ class QuirksLayer:
         self.token_path = token_path
         self.in_flight = 0
         self.cookies: set[str] = set()
-        self.bases = _v1p2_bases() if quirks.v1p2_model_on_v1p1 else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,7 +91,6 @@ class QuirksLayer:
         if q.lb_cookie and not self._has_cookie(scope):
             await self._refuse(send, path, 401, "unauthorisedrequest", "session not found (no load-balancer cookie)")
             return
-        scope = self._rewrite(scope)
         response = await buffered(self.app, scope, receive)
         if response.complete:
             self._respond(scope, response)
@@ -119,24 +104,6 @@ class QuirksLayer:
                     if key == LB_COOKIE and cookie in self.cookies:
                         return True
         return False
-
-    def _rewrite(self, scope: Scope) -> Scope:
-        q = self.quirks
-        scope = dict(scope)
-        if q.page_cap:
-            pairs = [
-                (k, str(min(int(v), q.page_cap)) if k == "limit" and v.isdigit() else v) for k, v in query_pairs(scope)
-            ]
-            if not any(k == "limit" for k, _ in pairs):
-                pairs.append(("limit", str(q.page_cap)))
-            scope["query_string"] = urlencode(pairs).encode("latin-1")
-        if q.v1p2_model_on_v1p1 and scope["path"].startswith(V1P1_ROOT + "/"):
-            rest = scope["path"][len(V1P1_ROOT) :]
-            base = next((b for pattern, b in self.bases if pattern.match(rest)), None)
-            if base is not None:
-                scope["path"] = base + rest
-                scope["raw_path"] = scope["path"].encode()
-        return scope
 
     def _respond(self, scope: Scope, response: Buffered) -> None:
         q = self.quirks

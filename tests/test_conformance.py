@@ -1,0 +1,153 @@
+"""The conformance checker against rosterlab's own mock: strict passes, and each quirk profile fails exactly the
+checks its deviations break (nothing else); reports in every format; the command line's exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from rosterlab.conformance.model import REGISTRY, Level, Status
+from rosterlab.conformance.reports.data import report_data
+from rosterlab.conformance.reports.html import html_page
+from rosterlab.conformance.reports.junit import junit_xml
+from rosterlab.conformance.runner import run_checks
+from rosterlab.conformance.target import Target
+from rosterlab.consumer.auth import OAuth1, OAuth2
+from rosterlab.consumer.client import OneRosterClient
+from rosterlab.server.app import create_app, registry_for
+from rosterlab.server.auth.demo import DEMO_OAUTH1, DEMO_OAUTH2, ensure_demo_clients
+from rosterlab.server.demo import demo_district
+from rosterlab.server.quirks.profiles import PROFILES, apply_profile
+from rosterlab.server.store.database import connect
+from rosterlab.server.store.load import load
+from tests.conftest import server_config
+from tests.live import LiveServer
+
+# profile -> how the checker connects (auth for 1.1, OAuth 2.0 client authentication, token host), and the
+# check ids expected to fail per version checked. Everything else must pass or not apply.
+EXPECTED = {
+    "strict": ("oauth1", "basic", "127.0.0.1", {"1.1": set(), "1.2": set()}),
+    "ed-fi": (
+        "oauth1",
+        "basic",
+        "localhost",  # where its token endpoint redirects: the partner configures that URL
+        {
+            "1.1": {
+                "errors.bad-filter",
+                "errors.unknown-filter-field",
+                "errors.unknown-object",
+                "paging.link",
+                "paging.total-count",
+            },
+            "1.2": {
+                "errors.bad-filter",
+                "errors.unknown-filter-field",
+                "errors.unknown-object",
+                "paging.link",
+                "paging.total-count",
+            },
+        },
+    ),
+    "powerschool": ("oauth1", "basic", "127.0.0.1", {"1.1": {"paging.full-pages"}, "1.2": {"paging.full-pages"}}),
+    "classlink": ("oauth1", "basic", "127.0.0.1", {"1.1": {"booleans.form", "contract.collections"}, "1.2": set()}),
+    "infinite-campus": ("oauth1", "query", "127.0.0.1", {"1.1": set(), "1.2": set()}),
+    "aeries": ("oauth2", "basic", "127.0.0.1", {"1.1": set(), "1.2": set()}),
+    "skyward": ("oauth1", "basic", "127.0.0.1", {"1.1": set()}),
+    "v1p2-on-v1p1": ("oauth1", "basic", "127.0.0.1", {"1.1": {"booleans.form", "contract.collections"}, "1.2": set()}),
+    "status-info": ("oauth1", "basic", "127.0.0.1", {"1.1": set(), "1.2": {"contract.collections"}}),
+    "total-before-filter": (
+        "oauth1",
+        "basic",
+        "127.0.0.1",
+        {"1.1": {"filter.total-count"}, "1.2": {"filter.total-count"}},
+    ),
+    "malformed-links": ("oauth1", "basic", "127.0.0.1", {"1.1": {"paging.link"}, "1.2": {"paging.link"}}),
+}
+
+
+def test_every_profile_has_its_expected_failures():
+    assert set(EXPECTED) == set(PROFILES)
+    named = {check_id for *_, versions in EXPECTED.values() for ids in versions.values() for check_id in ids}
+    assert named <= set(REGISTRY)
+
+
+def test_every_check_says_what_it_rests_on():
+    for check in REGISTRY.values():
+        assert check.title and check.reference and check.level in Level
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    return demo_district(), tmp_path_factory
+
+
+def _report(district, profile: str, version: str):
+    data, folders = district
+    kind, client_auth, token_host, _ = EXPECTED[profile]
+    sis = connect(f"sqlite:///{folders.mktemp(profile) / 'sis.db'}")
+    load(sis, data)
+    config = apply_profile(server_config(), profile)
+    ensure_demo_clients(registry_for(config, sis))
+    with LiveServer(create_app(config, engine=sis)) as live:
+        if version == "1.1" and kind == "oauth1":
+            auth = OAuth1(DEMO_OAUTH1.client_id, DEMO_OAUTH1.secret)
+        else:
+            token_url = live.url.replace("127.0.0.1", token_host) + "/oauth/token"
+            auth = OAuth2(token_url, DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret, client_auth=client_auth)
+        with OneRosterClient(live.url, auth) as client:
+            return run_checks(Target(client, version))
+
+
+@pytest.mark.parametrize(("profile", "version"), [(p, v) for p, (*_, versions) in EXPECTED.items() for v in versions])
+def test_each_profile_fails_exactly_its_deviations(district, profile, version):
+    report = _report(district, profile, version)
+    failed = {r.check.id for r in report.failures()}
+    expected = EXPECTED[profile][3][version]
+    details = {r.check.id: r.verdict.message for r in report.failures()}
+    assert failed == expected, details
+    if profile == "strict":
+        assert not report.failures(Level.MUST) and not report.failures(Level.SHOULD)
+        assert sum(r.verdict.status is Status.PASS for r in report.results) >= len(REGISTRY) - 1
+    for result in report.failures():
+        assert result.verdict.message  # every failure says why
+
+
+def test_reports_in_every_format(district):
+    report = _report(district, "classlink", "1.1")
+    data = report_data(report)
+    assert data["passed"] is False and data["failures_by_level"]["must"] == 2
+    failing = next(r for r in data["results"] if r["id"] == "booleans.form")
+    assert failing["evidence"]["request"].startswith("GET ") and failing["evidence"]["status"] == 200
+    suite = ET.fromstring(junit_xml(report))
+    assert suite.get("failures") == "2" and len(suite.findall("testcase")) == len(REGISTRY)
+    assert {case.get("name") for case in suite.findall("testcase") if case.find("failure") is not None} == {
+        "booleans.form",
+        "contract.collections",
+    }
+    page = html_page(report)
+    assert page.startswith("<!doctype html>") and "FAILED" in page and "<script" not in page and "booleans.form" in page
+
+
+def test_the_command_line_exits_by_must_failures(tmp_path):
+    sis = connect(f"sqlite:///{tmp_path / 'sis.db'}")
+    load(sis, demo_district())
+    outcomes = {}
+    for profile in ("strict", "malformed-links", "classlink"):
+        config = apply_profile(server_config(), profile)
+        ensure_demo_clients(registry_for(config, sis))
+        with LiveServer(create_app(config, engine=sis)) as live:
+            done = subprocess.run(
+                [sys.executable, "-m", "rosterlab", "check", live.url, "--version", "1.1", "--oauth1",
+                 "--key", DEMO_OAUTH1.client_id, "--secret", DEMO_OAUTH1.secret,
+                 "--junit", str(tmp_path / f"{profile}.xml"), "--json", str(tmp_path / f"{profile}.json"),
+                 "--html", str(tmp_path / f"{profile}.html")],
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+        outcomes[profile] = done.returncode
+        assert "Traceback" not in done.stderr and DEMO_OAUTH1.secret not in done.stdout
+        assert json.loads((tmp_path / f"{profile}.json").read_text())["version"] == "1.1"
+    assert outcomes == {"strict": 0, "malformed-links": 0, "classlink": 1}  # a should-failure passes; a must fails
