@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from rosterlab.conformance.csv_log import check_bundle
 from rosterlab.conformance.reports.console import print_report
 from rosterlab.conformance.reports.data import report_data
 from rosterlab.conformance.reports.html import html_page
@@ -61,3 +62,15 @@ def check(url, version, method, client_id, client_secret, token_url, scope, clie
     if html:
         html.write_text(html_page(report), encoding="utf-8")
     sys.exit(0 if report.passed else 1)
+
+
+@click.command("check-csv")
+@click.argument("bundles", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the logs as JSON.")
+def check_csv(bundles: tuple[Path, ...], json_path: Path | None) -> None:
+    """Check OneRoster CSV bundles; a certification-style log per bundle; exit 1 if any fails."""
+    logs = [check_bundle(bundle.read_bytes(), bundle.name) for bundle in bundles]
+    click.echo("\n\n".join(log.text() for log in logs))
+    if json_path:
+        json_path.write_text(json.dumps([log.data() for log in logs], indent=2), encoding="utf-8")
+    sys.exit(0 if all(log.status == "pass" for log in logs) else 1)

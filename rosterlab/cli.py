@@ -3,7 +3,7 @@
 import click
 
 from rosterlab import __version__
-from rosterlab.conformance.cli import check
+from rosterlab.conformance.cli import check, check_csv
 from rosterlab.consumer.cli import sync_group
 from rosterlab.server.cli import clients, generate, profiles, serve, sis
 from rosterlab.server.csv.cli import csv_group
@@ -25,3 +25,4 @@ main.add_command(generate)
 main.add_command(sis)
 main.add_command(sync_group)
 main.add_command(check)
+main.add_command(check_csv)
