@@ -16,10 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import OneRosterClient, SyncError, reason
 from rosterlab.consumer.store import GRADEBOOK, TABLES, metadata, runs
 from rosterlab.spec.endpoints import base_path, operation
 from rosterlab.spec.render import render
+from rosterlab.spec.scopes import GRADEBOOK_PUT, scope_uri
 
 PUSH_ORDER = GRADEBOOK  # category, lineItem, result
 PUT_OPERATIONS = {"category": "putCategory", "lineItem": "putLineItem", "result": "putResult"}
@@ -84,6 +86,10 @@ def push_grades(engine: Engine, connection_name: str, client: OneRosterClient, v
     metadata.create_all(engine)
     result = PushResult()
     started = _now()
+    auth = client.auth
+    if isinstance(auth, OAuth2) and auth.scope and GRADEBOOK_PUT not in auth.scope:  # a read-only token from a pull
+        auth.scope = f"{auth.scope} {scope_uri(version, GRADEBOOK_PUT)}"
+        auth.refresh(client.http)
     for entity in PUSH_ORDER:
         table = TABLES[entity]
         with engine.connect() as db:

@@ -59,3 +59,20 @@ def scope_uri(version: Version | str, name: str) -> str:
 def scope_name(uri: str) -> str:
     """The short name of a scope URI (the part after `/scope/`); a short name is returned unchanged."""
     return uri.rsplit("/scope/", 1)[-1]
+
+
+# Scopes that grant a whole family; a narrower one is preferred when it grants the same operation.
+UMBRELLAS = frozenset({ROSTER, GRADEBOOK, RESOURCE, ASSESSMENT})
+
+
+def least_scopes(version: Version | str, operation_scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The narrowest scopes granting every operation, given each operation's granting scopes (short names)."""
+    available = SCOPES_BY_VERSION[Version(version)]
+    chosen: list[str] = []
+    for granting in operation_scopes:
+        usable = [name for name in granting if name in available]
+        if not usable or any(name in chosen for name in usable):
+            continue
+        narrow = [name for name in usable if name not in UMBRELLAS]
+        chosen.append((narrow or usable)[0])
+    return tuple(chosen)

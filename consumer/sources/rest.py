@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import OneRosterClient, SyncError
 from rosterlab.consumer.normalize import normalize
 from rosterlab.consumer.sources.base import Progress, Pull, Record
 from rosterlab.spec.endpoints import base_path, operation
+from rosterlab.spec.scopes import least_scopes, scope_uri
 
 # The collection each synced entity is read from.
 COLLECTIONS = {
@@ -52,7 +54,16 @@ class RestSource:
             )
         return [normalize(r) for r in records]
 
+    def least_scope(self, entities: Sequence[str]) -> str:
+        """The narrowest OAuth 2.0 scopes that read `entities`, as a scope parameter."""
+        granting = [operation(COLLECTIONS[entity]).scopes_in(self.version) for entity in entities]
+        return " ".join(scope_uri(self.version, name) for name in least_scopes(self.version, granting))
+
     def pull(self, entities: Sequence[str], since: str | None, progress: Progress | None = None) -> Pull:
+        auth = self.client.auth
+        if isinstance(auth, OAuth2) and not auth.scope:  # ask for no more than the sync needs
+            auth.scope = self.least_scope(entities)
+            auth.refresh(self.client.http)
         params = {} if since is None else {"filter": f"dateLastModified>='{since}'"}
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(entities)))) as pool:
             futures = {entity: pool.submit(self._collection, entity, params, progress) for entity in entities}
