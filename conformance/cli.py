@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from rosterlab.conformance.consumer_report import clients, grade_client
 from rosterlab.conformance.csv_log import check_bundle
 from rosterlab.conformance.reports.console import print_report
 from rosterlab.conformance.reports.data import report_data
@@ -74,3 +76,37 @@ def check_csv(bundles: tuple[Path, ...], json_path: Path | None) -> None:
     if json_path:
         json_path.write_text(json.dumps([log.data() for log in logs], indent=2), encoding="utf-8")
     sys.exit(0 if all(log.status == "pass" for log in logs) else 1)
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports drawn from the mock's records."""
+
+
+@report_group.command("consumer")
+@click.option("--database", "database_url", default="sqlite:///rosterlab.db", show_default=True,
+              help="The mock's database (it records requests with `serve --record-requests`).")  # fmt: skip
+@click.option("--client", "client_ids", multiple=True, help="Grade only this client id (repeatable).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the grades as JSON.")
+def consumer_report(database_url: str, client_ids: tuple[str, ...], json_path: Path | None) -> None:
+    """Grade how each client that synced against the mock behaved; exit 1 if any criterion failed."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    graded = {client: grade_client(engine, client) for client in (client_ids or clients(engine))}
+    if not graded:
+        click.echo("error: the log holds no requests; serve with --record-requests and sync first", err=True)
+        sys.exit(2)
+    for client, grades in graded.items():
+        passed = sum(g.status == "pass" for g in grades)
+        failed = sum(g.status == "fail" for g in grades)
+        click.echo(f"{client}: {passed} passed, {failed} failed")
+        for grade in grades:
+            click.echo(
+                f"  {grade.status.upper():<5} {grade.id:<32} {grade.title}"
+                + (f" ({grade.detail})" if grade.detail else "")
+            )
+    if json_path:
+        data = {client: [asdict(g) for g in grades] for client, grades in graded.items()}
+        json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    sys.exit(1 if any(g.status == "fail" for grades in graded.values() for g in grades) else 0)

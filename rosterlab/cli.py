@@ -3,7 +3,7 @@
 import click
 
 from rosterlab import __version__
-from rosterlab.conformance.cli import check, check_csv
+from rosterlab.conformance.cli import check, check_csv, report_group
 from rosterlab.consumer.cli import sync_group
 from rosterlab.server.cli import clients, generate, profiles, serve, sis
 from rosterlab.server.csv.cli import csv_group
@@ -26,3 +26,4 @@ main.add_command(sis)
 main.add_command(sync_group)
 main.add_command(check)
 main.add_command(check_csv)
+main.add_command(report_group)

@@ -35,6 +35,7 @@ from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_bo
 from rosterlab.server.handlers import Handlers
 from rosterlab.server.quirks.faults_layer import FaultsLayer
 from rosterlab.server.quirks.quirks_layer import QuirksLayer
+from rosterlab.server.request_log import RequestLog
 from rosterlab.server.responses import JSON
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import create_schema
@@ -201,6 +202,8 @@ def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine) 
         served = FaultsLayer(served, config.faults, change=lambda: late_arrival(engine))
     if config.quirks.active:  # outermost: limits and refusals happen at the provider's front door
         served = QuirksLayer(served, config.quirks, config.token_path)
+    if config.record_requests:  # the log sees what the client sent and what it got back
+        served = RequestLog(served, engine, config.token_path)
     return served
 
 

@@ -4,7 +4,7 @@
 
 ROSTERLAB_DATABASE_URL, ROSTERLAB_MAX_LIMIT, ROSTERLAB_PUBLIC_URL, ROSTERLAB_AUTHENTICATION (0 or 1),
 ROSTERLAB_SECRET_KEY, ROSTERLAB_SECRET_KEY_FILE, ROSTERLAB_TOKEN_PATH, ROSTERLAB_TOKEN_LIFETIME,
-ROSTERLAB_OAUTH1_WINDOW, ROSTERLAB_PROFILE, ROSTERLAB_QUIRKS and ROSTERLAB_FAULTS configure
+ROSTERLAB_OAUTH1_WINDOW, ROSTERLAB_PROFILE, ROSTERLAB_QUIRKS, ROSTERLAB_FAULTS and ROSTERLAB_RECORD_REQUESTS configure
 it (`rosterlab serve` sets them from its options).
 """
 
@@ -39,7 +39,8 @@ def config_from_environment() -> ServerConfig:
     quirks = tuple(q for q in os.environ.get("ROSTERLAB_QUIRKS", "").split(",") if q)
     config = apply_profile(config, os.environ.get("ROSTERLAB_PROFILE") or "strict", quirks)
     faults = os.environ.get("ROSTERLAB_FAULTS")
-    return replace(config, faults=Faults.parse(faults) if faults else None)
+    recording = os.environ.get("ROSTERLAB_RECORD_REQUESTS") == "1"
+    return replace(config, faults=Faults.parse(faults) if faults else None, record_requests=recording)
 
 
 def create_from_environment() -> Any:

@@ -107,6 +107,7 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
 )
 @click.option("--quirk", "quirks", multiple=True, metavar="NAME[=VALUE]", help="One quirk switch on top (repeat).")
 @click.option("--faults", default=None, metavar="SPEC", help="A seeded fault mix: `mix`, or name=value,... .")
+@click.option("--record-requests", is_flag=True, help="Log every request, for `rosterlab report consumer`.")
 @click.option("--sftp", is_flag=True, help="Also publish the CSV export over SFTP.")
 @click.option("--sftp-port", default=2222, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--sftp-account", "sftp_accounts", multiple=True, metavar="USER:PASSWORD", help="Repeat.")
@@ -132,6 +133,7 @@ def serve(
     profile: str,
     quirks: tuple[str, ...],
     faults: str | None,
+    record_requests: bool,
     sftp: bool,
     sftp_port: int,
     sftp_accounts: tuple[str, ...],
@@ -156,7 +158,7 @@ def serve(
     )
     try:
         config = apply_profile(config, profile, quirks)
-        config = replace(config, faults=Faults.parse(faults) if faults else None)
+        config = replace(config, faults=Faults.parse(faults) if faults else None, record_requests=record_requests)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     try:
@@ -176,6 +178,7 @@ def serve(
         ROSTERLAB_PROFILE=profile,
         ROSTERLAB_QUIRKS=",".join(quirks),
         ROSTERLAB_FAULTS=faults or "",
+        ROSTERLAB_RECORD_REQUESTS="1" if record_requests else "0",
     )
     click.echo(_banner(host, port, config, demo))
     if sftp:

@@ -45,6 +45,7 @@ class ServerConfig:
     profile: str = "strict"  # the named profile these quirks came from (rosterlab.server.quirks.profiles)
     quirks: Quirks = field(default_factory=Quirks)
     faults: Faults | None = None
+    record_requests: bool = False  # keep a log of every request for `rosterlab report consumer`
 
     def auth_methods(self, version: Version) -> frozenset[str]:
         """The authentication methods a version's endpoints accept ("oauth1", "oauth2")."""
