@@ -88,13 +88,13 @@ class Target:
             self._collections[operation_id] = self.client.collection(self.url(operation_id), self.key(operation_id))
         return self._collections[operation_id]
 
-    def walk(self, operation_id: str, params: dict[str, str]) -> tuple[list[dict[str, Any]], Exchange]:
+    def walk(self, operation_id: str, params: dict[str, str], **path: str) -> tuple[list[dict[str, Any]], Exchange]:
         """Every record a query returns, paging by offset until an empty page (totals are not trusted here);
         the records and the last exchange. Fails on a page that is not a 200 with its envelope key."""
         records: list[dict[str, Any]] = []
         offset = 0
         while True:
-            exchange = self.get(operation_id, {**params, "limit": "500", "offset": str(offset)})
+            exchange = self.get(operation_id, {**params, "limit": "500", "offset": str(offset)}, **path)
             if exchange.status != 200 or not isinstance(exchange.body, dict):
                 raise exchange.fail(f"HTTP {exchange.status}")
             page = exchange.body.get(self.key(operation_id))

@@ -55,7 +55,7 @@ EXPECTED = {
     "powerschool": ("oauth1", "basic", "127.0.0.1", {"1.1": {"paging.full-pages"}, "1.2": {"paging.full-pages"}}),
     "classlink": ("oauth1", "basic", "127.0.0.1", {"1.1": {"booleans.form", "contract.collections"}, "1.2": set()}),
     "infinite-campus": ("oauth1", "query", "127.0.0.1", {"1.1": set(), "1.2": set()}),
-    "aeries": ("oauth2", "basic", "127.0.0.1", {"1.1": set(), "1.2": set()}),
+    "aeries": ("oauth2", "basic", "127.0.0.1", {"1.1": {"nested.school-classes"}, "1.2": {"nested.school-classes"}}),
     "skyward": ("oauth1", "basic", "127.0.0.1", {"1.1": set()}),
     "v1p2-on-v1p1": ("oauth1", "basic", "127.0.0.1", {"1.1": {"booleans.form", "contract.collections"}, "1.2": set()}),
     "status-info": ("oauth1", "basic", "127.0.0.1", {"1.1": set(), "1.2": {"contract.collections"}}),

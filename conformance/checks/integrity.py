@@ -50,3 +50,16 @@ def class_students(target: Target) -> None:
         got = {u["sourcedId"] for u in exchange.body.get("users", [])}
         if got != expected & active and got != expected:
             raise exchange.fail(f"class {class_id}: {len(got)} students listed, {len(expected)} enrolled")
+
+
+@check("nested.school-classes", "/schools/{id}/classes are the classes whose school it is", NESTED, Level.MUST)
+def school_classes(target: Target) -> None:
+    classes = target.everything("getAllClasses")
+    schools = sorted({c["school"]["sourcedId"] for c in classes if isinstance(c.get("school"), dict)})
+    if not schools:
+        raise NotApplicable("no classes with a school")
+    school = schools[0]
+    expected = {c["sourcedId"] for c in classes if c.get("school", {}).get("sourcedId") == school}
+    found, exchange = target.walk("getClassesForSchool", {}, schoolSourcedId=school)
+    if {c.get("sourcedId") for c in found} != expected:
+        raise exchange.fail(f"school {school}: {len(found)} classes listed, {len(expected)} in the classes collection")
