@@ -21,21 +21,14 @@ from rosterlab.conformance.reports.junit import junit_xml
 from rosterlab.conformance.runner import run_checks
 from rosterlab.conformance.target import Target
 from rosterlab.consumer.auth import AuthError, OAuth1, OAuth2
+from rosterlab.consumer.cli_connections import rest_options
 from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
 from rosterlab.consumer.sources.rest import detect_version
 
 
 @click.command("check")
 @click.argument("url")
-@click.option("--version", type=click.Choice(["auto", "1.1", "1.2"]), default="auto", show_default=True)
-@click.option("--oauth1", "method", flag_value="oauth1", help="OAuth 1.0a request signing.")
-@click.option("--oauth2", "method", flag_value="oauth2", default=True, help="OAuth 2.0 (default).")
-@click.option("--client-id", "--key", "client_id", required=True)
-@click.option("--client-secret", "--secret", "client_secret", required=True)
-@click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token).")
-@click.option("--scope", default="", help="OAuth 2.0 scopes to ask for.")
-@click.option("--client-auth", type=click.Choice(["basic", "body", "query"]), default="basic", show_default=True)
-@click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256", show_default=True)
+@rest_options
 @click.option("--allow-writes", is_flag=True, help="Also run checks that write to the provider.")
 @click.option("--only", multiple=True, help="Only checks whose id starts with this (repeatable).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
@@ -44,6 +37,8 @@ from rosterlab.consumer.sources.rest import detect_version
 def check(url, version, method, client_id, client_secret, token_url, scope, client_auth, signature, allow_writes,
           only, junit, json_path, html) -> None:  # fmt: skip
     """Check a OneRoster endpoint's conformance."""
+    if not client_id or not client_secret:
+        raise click.UsageError("give --client-id and --client-secret (or --key and --secret)")
     root = url.split("/ims/oneroster", 1)[0].rstrip("/")
     if method == "oauth1":
         auth = OAuth1(client_id, client_secret, signature)

@@ -49,6 +49,26 @@ def fail(message: str, code: int = 2, prefix: str = "error: ") -> None:
     sys.exit(code)
 
 
+def rest_options(function):
+    """The options that say how to reach a REST provider (shared by `sync connection add` and `check`)."""
+    options = (
+        click.option("--version", type=click.Choice(["auto", "1.1", "1.2"]), default="auto", show_default=True),
+        click.option("--oauth1", "method", flag_value="oauth1", help="OAuth 1.0a request signing."),
+        click.option("--oauth2", "method", flag_value="oauth2", default=True, help="OAuth 2.0 (default)."),
+        click.option("--client-id", "--key", "client_id", default=None),
+        click.option("--client-secret", "--secret", "client_secret", default=None),
+        click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token)."),
+        click.option("--scope", default="", help="OAuth 2.0 scopes to ask for (default: the least needed)."),
+        click.option("--client-auth", type=click.Choice(["basic", "body", "query"]), default="basic",
+                     show_default=True),
+        click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256",
+                     show_default=True),
+    )  # fmt: skip
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @click.group("connection")
 def connection_group() -> None:
     """Add, list, show, test and remove connections."""
@@ -58,15 +78,7 @@ def connection_group() -> None:
 @click.argument("name")
 @click.option("--source", type=click.Choice(registry.SOURCES), default="rest", show_default=True)
 @click.option("--url", "base_url", default="", help="REST: the provider, with or without /ims/oneroster/...")
-@click.option("--version", type=click.Choice(["auto", "1.1", "1.2"]), default="auto", show_default=True)
-@click.option("--oauth1", "method", flag_value="oauth1", help="OAuth 1.0a request signing.")
-@click.option("--oauth2", "method", flag_value="oauth2", default=True, help="OAuth 2.0 (default).")
-@click.option("--client-id", "--key", "client_id", default=None)
-@click.option("--client-secret", "--secret", "client_secret", default=None)
-@click.option("--token-url", default=None, help="OAuth 2.0 token URL (default: URL/oauth/token).")
-@click.option("--scope", default="", help="OAuth 2.0 scopes to ask for.")
-@click.option("--client-auth", type=click.Choice(["basic", "body", "query"]), default="basic", show_default=True)
-@click.option("--signature", type=click.Choice(["HMAC-SHA1", "HMAC-SHA256"]), default="HMAC-SHA256", show_default=True)
+@rest_options
 @click.option("--username", default=None, help="OAuth 2.0 password grant.")
 @click.option("--password", default=None)
 @click.option("--csv-path", default="", help="CSV: the bundle read when none is uploaded.")

@@ -69,15 +69,15 @@ def _path(client: OneRosterClient, version: str, entity: str, sourced_id: str) -
     return root + base_path(version, op.service()) + op.path.replace("{sourcedId}", sourced_id)
 
 
-def _absolute(value: Any, root: str) -> Any:
+def absolute_hrefs(value: Any, root: str) -> Any:
     """GUIDRef hrefs as full URLs on the provider (render gives paths)."""
     if isinstance(value, dict):
         return {
-            k: (root + v if k == "href" and isinstance(v, str) and v.startswith("/") else _absolute(v, root))
+            k: (root + v if k == "href" and isinstance(v, str) and v.startswith("/") else absolute_hrefs(v, root))
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_absolute(item, root) for item in value]
+        return [absolute_hrefs(item, root) for item in value]
     return value
 
 
@@ -99,7 +99,9 @@ def push_grades(engine: Engine, connection_name: str, client: OneRosterClient, v
                 )
             ).all()
         for sourced_id, data in pending:
-            body = {entity: _absolute(render(entity, data, version), client.base_url.split("/ims/oneroster", 1)[0])}
+            body = {
+                entity: absolute_hrefs(render(entity, data, version), client.base_url.split("/ims/oneroster", 1)[0])
+            }
             try:
                 response = client.put(_path(client, version, entity, sourced_id), body)
             except SyncError as error:
