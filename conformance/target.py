@@ -77,6 +77,10 @@ class Target:
         response = self.client.get(url, params) if authenticated else self.client.http.get(url, params=params)
         return Exchange(f"GET {shown}", response)
 
+    def fetch(self, url: str) -> Exchange:
+        """GET a URL as given (an href), signed."""
+        return Exchange(f"GET {url}", self.client.get(url))
+
     def raw(self, method: str, url: str, **kwargs: Any) -> Exchange:
         """A request sent as given (no signature added)."""
         response = self.client.http.request(method, url, **kwargs)

@@ -55,6 +55,7 @@ class OAuth2:
     client_auth: str = "basic"  # or "body", or "query" (the query string, for providers that ask for it)
     username: str | None = None  # the password grant when set
     password: str | None = None
+    lifetime: float | None = field(default=None, init=False)  # expires_in of the last token; None: not said
     _token: str | None = field(default=None, repr=False)
     _expires: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -90,7 +91,8 @@ class OAuth2:
             raise AuthError(f"the token endpoint refused the credentials: HTTP {response.status_code} {error}".strip())
         body = response.json()
         self._token = body["access_token"]
-        lifetime = float(body.get("expires_in") or 3600)
+        self.lifetime = float(body["expires_in"]) if body.get("expires_in") else None
+        lifetime = self.lifetime or 3600.0
         self._expires = time.monotonic() + max(0.0, lifetime - 30)
 
     def sign(self, request: httpx.Request, http: httpx.Client) -> None:

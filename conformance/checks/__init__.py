@@ -1,3 +1,12 @@
 """The checks, one module per concern; importing this package registers them all."""
 
-from rosterlab.conformance.checks import contract, errors, gradebook, integrity, paging, queries, security  # noqa: F401
+from rosterlab.conformance.checks import (  # noqa: F401
+    contract,
+    delta,
+    errors,
+    gradebook,
+    integrity,
+    paging,
+    queries,
+    security,
+)

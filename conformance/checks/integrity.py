@@ -63,3 +63,27 @@ def school_classes(target: Target) -> None:
     found, exchange = target.walk("getClassesForSchool", {}, schoolSourcedId=school)
     if {c.get("sourcedId") for c in found} != expected:
         raise exchange.fail(f"school {school}: {len(found)} classes listed, {len(expected)} in the classes collection")
+
+
+@check("refs.hrefs", "GUIDRef hrefs are URLs that answer with the object they name", MODEL, Level.SHOULD)
+def hrefs_resolve(target: Target) -> None:
+    enrollments = target.everything("getAllEnrollments")[:3]
+    if not enrollments:
+        raise NotApplicable("no enrollments")
+    for enrollment in enrollments:
+        for field in ("user", "class", "school"):
+            ref = enrollment.get(field)
+            if not isinstance(ref, dict):
+                continue
+            href = ref.get("href")
+            shown = target.get("getEnrollment", sourcedId=enrollment["sourcedId"])
+            if not isinstance(href, str) or not href.startswith(("http://", "https://")):
+                raise shown.fail(f"enrollment {enrollment['sourcedId']}: {field}.href {href!r} is not a URL")
+            exchange = target.fetch(href)
+            found = (
+                next((v for v in (exchange.body or {}).values() if isinstance(v, dict)), {})
+                if exchange.status == 200
+                else {}
+            )
+            if found.get("sourcedId") != ref.get("sourcedId"):
+                raise exchange.fail(f"{field}.href {href} does not answer with {ref.get('sourcedId')!r}")

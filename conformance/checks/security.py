@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rosterlab.conformance.model import Level, NotApplicable, check
 from rosterlab.conformance.target import Exchange, Target
 from rosterlab.consumer.auth import AuthError, OAuth1, OAuth2
@@ -62,3 +64,22 @@ def missing_scope(target: Target) -> None:
     exchange = Exchange(f"GET {request.url} (a token for demographics only)", target.client.http.send(request))
     if exchange.status != 403:
         raise exchange.fail(f"users were read with a demographics-only token: HTTP {exchange.status}")
+
+
+LONGEST_WAIT = 90  # seconds the checker waits for a token to expire
+
+
+@check("auth.expired-token", "A bearer token past its expires_in is refused with 401", SECURITY, Level.MUST)
+def expired_token(target: Target) -> None:
+    auth = target.client.auth
+    if not isinstance(auth, OAuth2):
+        raise NotApplicable("the checker connects with OAuth 1.0a")
+    probe = OAuth2(auth.token_url, auth.client_id, auth.client_secret, auth.scope, auth.client_auth)
+    request = target.client.http.build_request("GET", target.url("getAllOrgs"), params={"limit": "1"})
+    probe.sign(request, target.client.http)
+    if probe.lifetime is None or probe.lifetime > LONGEST_WAIT:
+        raise NotApplicable(f"tokens live {probe.lifetime or 'without a stated'} s; too long to wait for one to expire")
+    time.sleep(probe.lifetime + 1.5)
+    exchange = Exchange(f"GET {request.url} (with a token past its expires_in)", target.client.http.send(request))
+    if exchange.status != 401:
+        raise exchange.fail(f"a token {probe.lifetime:.0f} s old, past its expires_in, answered HTTP {exchange.status}")
