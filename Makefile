@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format spec spec-check clean
+.PHONY: setup run test lint format spec spec-check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rosterlab needs Python 3.11 or newer; set PYTHON=/path/to/python3.11")'
@@ -36,6 +36,17 @@ spec: $(STAMP) ## re-generate the OpenAPI documents in spec/openapi/ from the mo
 
 spec-check: $(STAMP)
 	$(BIN)/python -m rosterlab.spec.documents --check
+
+BENCH_USERS ?= 100000
+SCENARIOS ?= generate_load serve sync csv_io quirks_matrix
+
+bench: $(STAMP) ## run the benchmarks (one with SCENARIOS=serve); figures in bench/results/
+	@for scenario in $(SCENARIOS); do \
+		case $$scenario in \
+			quirks_matrix) $(BIN)/python -m bench.quirks_matrix --users 1000 --seeds 2 || exit 1 ;; \
+			*) $(BIN)/python -m bench.$$scenario --users $(BENCH_USERS) || exit 1 ;; \
+		esac; \
+	done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -4,7 +4,7 @@ Data size: about 100,000 users by default (`--users` to change; 1,000,000 for th
 Compared against: the targets of the project (100,000 users within 30 s; a million users under 1 GB of peak
 RSS). Prints a table and writes bench/results/generate.json.
 
-    python bench/generate_load.py [--users 100000] [--database sqlite:///path] [--seed 1]
+    python -m bench.generate_load [--users 100000] [--database sqlite:///path] [--seed 1]
 """
 
 from __future__ import annotations
