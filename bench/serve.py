@@ -127,6 +127,8 @@ def main() -> None:
             token = bearer(base)
             for name in names:
                 path_, params = pages[name]
+                if auth == "oauth1":  # OAuth 1.0a is 1.1's method: the same page on the 1.1 path
+                    path_ = path_.replace("/rostering/v1p2/", "/v1p1/")
                 target = f"{base}{path_}?{httpx.QueryParams(params)}"
                 if not body and name == USERS_100:
                     body = httpx.get(target, headers=token).content
