@@ -47,6 +47,7 @@ EXPECTED = {
                 "contract.operations",
             },
             "1.2": {
+                "errors.unknown-sort-field",
                 "errors.bad-filter",
                 "errors.unknown-filter-field",
                 "errors.unknown-object",

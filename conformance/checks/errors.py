@@ -41,3 +41,19 @@ def unknown_filter_field(target: Target) -> None:
 def unknown_object(target: Target) -> None:
     exchange = target.get("getUser", sourcedId=f"no-such-user-{uuid.uuid4().hex[:8]}")
     _refused(target, exchange, 404, ("unknownobject",))
+
+
+@check("errors.unknown-sort-field", "Sorting on an unknown field: 1.2 refuses with 400, 1.1 warns beside the data",
+       ERRORS, Level.SHOULD)  # fmt: skip
+def unknown_sort_field(target: Target) -> None:
+    exchange = target.get("getAllUsers", {"sort": "shoeSize", "limit": "1"})
+    if target.version == "1.2":
+        _refused(target, exchange, 400)
+        return
+    if exchange.status == 400:
+        _refused(target, exchange, 400)
+        return
+    infos = exchange.body.get("statusInfoSet") if isinstance(exchange.body, dict) else None
+    minors = {code_minor(info) for info in infos or [] if isinstance(info, dict)}
+    if exchange.status != 200 or "invalid_sort_field" not in minors:
+        raise exchange.fail("an unknown sort field was neither refused nor warned about (invalid_sort_field)")

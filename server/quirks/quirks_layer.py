@@ -132,7 +132,7 @@ class QuirksLayer:
                 response.set_json(_strings(body))
         if q.status_info_on_success:
             body = response.json()
-            if isinstance(body, dict):
+            if isinstance(body, dict) and "statusInfoSet" not in body:  # a warning already there stays
                 body["statusInfoSet"] = [SUCCESS_INFO]
                 response.set_json(body)
 
