@@ -24,6 +24,7 @@ from rosterlab.consumer.auth import AuthError, OAuth1, OAuth2
 from rosterlab.consumer.cli_connections import rest_options
 from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
 from rosterlab.consumer.sources.rest import detect_version
+from rosterlab.server.store.database import connect
 
 
 @click.command("check")
@@ -85,9 +86,7 @@ def report_group() -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the grades as JSON.")
 def consumer_report(database_url: str, client_ids: tuple[str, ...], json_path: Path | None) -> None:
     """Grade how each client that synced against the mock behaved; exit 1 if any criterion failed."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = connect(database_url)
     graded = {client: grade_client(engine, client) for client in (client_ids or clients(engine))}
     if not graded:
         click.echo("error: the log holds no requests; serve with --record-requests and sync first", err=True)

@@ -13,14 +13,14 @@ import logging
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from rosterlab.consumer import connections as registry
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
 from rosterlab.consumer.runner import run_connection
 from rosterlab.consumer.schedules import trigger_for
-from rosterlab.consumer.store import metadata
+from rosterlab.consumer.store import connect_store
 
 log = logging.getLogger("rosterlab.consumer.agent")
 
@@ -30,9 +30,7 @@ MISFIRE_GRACE = 6 * 3600  # seconds: a run missed by less than this still happen
 
 def engine_for(database_url: str) -> Engine:
     """The consumer's database."""
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    metadata.create_all(engine)
-    return engine
+    return connect_store(database_url)
 
 
 def run_scheduled(database_url: str, name: str) -> None:

@@ -13,7 +13,7 @@ from rosterlab.consumer.client import SyncError
 from rosterlab.consumer.schedules import KINDS, ScheduleError, describe, trigger_for
 from rosterlab.consumer.sources.rest import collection_path, detect_version
 from rosterlab.consumer.sources.sftp import SftpLocation, fetch
-from rosterlab.consumer.store import metadata
+from rosterlab.consumer.store import connect_store
 from rosterlab.spec.csv_bundle import read_bundle
 
 database_option = click.option(
@@ -27,11 +27,7 @@ database_option = click.option(
 
 def open_engine(database_url: str):
     """The consumer's database, its tables created."""
-    from sqlalchemy import create_engine
-
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    metadata.create_all(engine)
-    return engine
+    return connect_store(database_url)
 
 
 def stored_connection(engine, name: str) -> registry.Connection:

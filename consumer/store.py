@@ -3,7 +3,7 @@ each record with a stable local id; the history of syncs, held deletions, high-w
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, create_engine
 
 ROSTER = ("org", "academicSession", "course", "class", "user", "enrollment", "demographics")
 GRADEBOOK = ("category", "lineItem", "result")
@@ -80,3 +80,10 @@ requests = Table(
     Column("accepted", String, nullable=False),
     Column("message", Text, nullable=True),
 )
+
+
+def connect_store(database_url: str) -> Engine:
+    """The consumer's database (a SQLite file or a PostgreSQL URL), its tables created."""
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    metadata.create_all(engine)
+    return engine

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -82,6 +83,5 @@ async def answer(send: Send, status: int, body: Any, headers: dict[str, str] | N
 
 
 def query_pairs(scope: Scope) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
+    """The request's query parameters, in order."""
     return parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
