@@ -298,3 +298,22 @@ def test_collections_are_pulled_concurrently_within_the_connection_limit():
     pulled = RestSource(_provider(handler), "1.2", concurrency=2).pull(ROSTER, None)
     assert set(pulled.records) == set(ROSTER) and pulled.complete == frozenset(ROSTER)
     assert state["most"] == 2
+
+
+def test_a_full_sync_of_a_generated_district_copies_it_field_by_field(tmp_path):
+    from rosterlab.server.generate import DistrictGenerator, DistrictPlan
+
+    data = {
+        entity: list(stream)
+        for entity, stream in DistrictGenerator(DistrictPlan.for_users(300, seed=3)).streams().items()
+    }
+    engine = connect(f"sqlite:///{tmp_path / 'sis.db'}")
+    load(engine, data)
+    config = server_config()
+    ensure_demo_clients(registry_for(config, engine))
+    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    with LiveServer(create_app(config, engine=engine)) as live, _client(live, "1.2") as client:
+        full_sync(local, "generated", RestSource(client, "1.2"), entities=SYNCED)
+    for entity in SYNCED:
+        assert local_records(local, "generated", entity) == expected(data, entity, "1.2"), entity
+    assert len(local_records(local, "generated", "user")) == len(data["user"]) > 250
