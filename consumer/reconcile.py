@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from rosterlab.consumer.matching import MatchKey
 from rosterlab.consumer.sinks import Change
 from rosterlab.consumer.store import TABLES, held
 
 Record = dict[str, Any]
+INSERT_BATCH = 2000
+LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,30 @@ def _valid(entity: str, records: list[Any], target: Target, applied: Applied) ->
     return incoming
 
 
+def _existing(connection: Connection, table, name: str, wanted: dict[str, Record] | None) -> dict[str, Any]:
+    """The stored rows of a connection: all of them, or only those whose sourcedIds are `wanted` (a delta
+    needs no more, and a district's worth of rows would cost more than the delta itself)."""
+    columns = (table.c.sourced_id, table.c.local_id, table.c.status, table.c.match_value, table.c.data)
+    mine = table.c.connection == name
+    if wanted is None:
+        rows = connection.execute(select(*columns).where(mine)).all()
+    else:
+        ids = list(wanted)
+        rows = [
+            row
+            for start in range(0, len(ids), LOOKUP_BATCH)
+            for row in connection.execute(
+                select(*columns).where(mine, table.c.sourced_id.in_(ids[start : start + LOOKUP_BATCH]))
+            )
+        ]
+    return {row.sourced_id: SimpleNamespace(**row._mapping) for row in rows}
+
+
+def _active_count(connection: Connection, table, name: str) -> int:
+    query = select(func.count()).select_from(table).where(table.c.connection == name, table.c.status == "active")
+    return connection.execute(query).scalar_one()
+
+
 def _rekey(connection: Connection, entity: str, target: Target, incoming: dict[str, Record], existing) -> None:
     """Give a user whose sourcedId changed (same match value) its new sourcedId, keeping its local id."""
     table = TABLES[entity]
@@ -99,14 +125,15 @@ def apply_entity(
     records: list[Any],
     guard: DeletionGuard,
     complete: bool,
+    track_changes: bool = True,
 ) -> Applied:
-    """Apply one entity's records; absence means deletion only when the pull was `complete`."""
+    """Apply one entity's records; absence means deletion only when the pull was `complete`. Without
+    `track_changes` the changes are counted but not listed (nothing would read them)."""
     table = TABLES[entity]
     applied = Applied()
     incoming = _valid(entity, records, target, applied)
-    rows = connection.execute(select(table).where(table.c.connection == target.connection)).all()
-    existing = {row.sourced_id: SimpleNamespace(**row._mapping) for row in rows}
     matching = entity == "user" and target.match.key != "sourcedId"
+    existing = _existing(connection, table, target.connection, None if complete or matching else incoming)
     if matching:
         _rekey(connection, entity, target, incoming, existing)
     deletions = [
@@ -115,11 +142,15 @@ def apply_entity(
         if row.status == "active"
         and ((complete and sid not in incoming) or incoming.get(sid, {}).get("status") == "tobedeleted")
     ]
-    hold = guard.holds(len(deletions), sum(1 for row in existing.values() if row.status == "active"))
+    hold = guard.holds(len(deletions), _active_count(connection, table, target.connection))
     connection.execute(delete(held).where(held.c.connection == target.connection, held.c.entity == entity))
+    new_rows: list[dict] = []
 
     def event(action: str, sourced_id: str, local_id: str, record: Record) -> None:
-        applied.changes.append(Change(target.connection, target.tenant, entity, action, sourced_id, local_id, record))
+        if track_changes:
+            applied.changes.append(
+                Change(target.connection, target.tenant, entity, action, sourced_id, local_id, record)
+            )
 
     for sourced_id, record in incoming.items():
         if hold and sourced_id in deletions:
@@ -133,10 +164,10 @@ def apply_entity(
         }
         if old is None:
             local_id = str(uuid.uuid4())
-            connection.execute(
-                insert(table),
-                {"connection": target.connection, "sourced_id": sourced_id, "local_id": local_id, **values},
-            )
+            new_rows.append({"connection": target.connection, "sourced_id": sourced_id, "local_id": local_id, **values})
+            if len(new_rows) == INSERT_BATCH:
+                connection.execute(insert(table), new_rows)
+                new_rows = []
             applied.counts["created"] += 1
             event("created", sourced_id, local_id, record)
         elif old.data != record or old.status != values["status"] or old.match_value != values["match_value"]:
@@ -150,6 +181,8 @@ def apply_entity(
             event(action, sourced_id, old.local_id, record)
         else:
             applied.counts["unchanged"] += 1
+    if new_rows:
+        connection.execute(insert(table), new_rows)
     for sourced_id in deletions:
         if sourced_id in incoming or hold:
             continue

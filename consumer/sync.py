@@ -115,7 +115,9 @@ def _apply(connection: Connection, connection_name: str, pulled: Pull, options: 
     for entity in options.entities:
         if entity not in records:
             continue
-        applied = apply_entity(connection, target, entity, records[entity], options.guard, entity in pulled.complete)
+        applied = apply_entity(
+            connection, target, entity, records[entity], options.guard, entity in pulled.complete, bool(options.sinks)
+        )
         result.counts[entity] = applied.counts
         result.rejections += applied.rejections
         changes += applied.changes

@@ -105,6 +105,8 @@ SUBJECTS = (
     ("Social Studies", "SS"),
     ("Physical Education", "PE"),
     ("Art", "ART"),
+    ("Music", "MUS"),
+    ("World Languages", "WL"),
 )
 KINDS = (
     ("Elementary", ("KG", "01", "02", "03", "04", "05")),
@@ -113,7 +115,7 @@ KINDS = (
 )
 STUDENTS_PER_SCHOOL = 500
 CLASS_SIZE = 25
-CLASSES_PER_TEACHER = 5
+CLASSES_PER_TEACHER = 10  # five a semester
 CATEGORIES = (("Homework", 30.0), ("Tests", 50.0), ("Projects", 20.0))
 
 
@@ -133,20 +135,35 @@ class School:
         return per + (1 if grade_index < extra else 0)
 
     def subjects(self) -> tuple[tuple[str, str], ...]:
-        return SUBJECTS[:1] if self.kind == "Elementary" else SUBJECTS
+        return SUBJECTS
+
+    @property
+    def terms(self) -> int:
+        """Elementary classes last the school year; middle and high school classes a semester."""
+        return 1 if self.kind == "Elementary" else 2
 
     def sections(self, grade_index: int) -> int:
+        """Sections of a subject in a grade, each term."""
         return max(1, math.ceil(self.students_in_grade(grade_index) / CLASS_SIZE))
+
+    def term_of(self, grade_index: int, section: int) -> int | None:
+        """The semester (1 or 2) of a section, or None for a class of the whole year."""
+        return None if self.terms == 1 else 1 + section // self.sections(grade_index)
+
+    def sections_of(self, grade_index: int, index: int, offset: int) -> list[int]:
+        """The sections of one subject that the `index`-th student of a grade takes, one a term."""
+        sections = self.sections(grade_index)
+        return [(index + offset) % sections + term * sections for term in range(self.terms)]
 
     def classes(self) -> Iterator[tuple[int, str, str, int]]:
         """(grade index, subject, code, section) of every class, in a fixed order."""
         for grade_index, _ in enumerate(self.grades):
             for subject, code in self.subjects():
-                for section in range(self.sections(grade_index)):
+                for section in range(self.sections(grade_index) * self.terms):
                     yield grade_index, subject, code, section
 
     def class_count(self) -> int:
-        return sum(self.sections(g) * len(self.subjects()) for g in range(len(self.grades)))
+        return sum(self.sections(g) * self.terms * len(self.subjects()) for g in range(len(self.grades)))
 
     def teachers(self) -> int:
         return max(1, math.ceil(self.class_count() / CLASSES_PER_TEACHER))
@@ -163,8 +180,8 @@ class DistrictPlan:
     @classmethod
     def for_users(cls, users: int, seed: int = 1, as_of: date = date(2025, 1, 15)) -> DistrictPlan:
         """A plan of about `users` users: a guardian for every other student and about one member of staff for
-        every 28 students, so students are about 65 % of the users."""
-        students = max(20, round(users / 1.535))
+        every 17 students, so students are about 64 % of the users."""
+        students = max(20, round(users / 1.56))
         count = max(1, math.ceil(students / STUDENTS_PER_SCHOOL))
         schools = []
         for number in range(1, count + 1):
@@ -272,8 +289,11 @@ class DistrictGenerator:
                     "schoolYear": str(year),
                 }
 
-    def _term(self, section: int) -> str:
-        return f"term-{self.plan.school_year}-{1 + section % 2}"
+    def _session(self, school: School, grade_index: int, section: int) -> str:
+        """The academic session of a class: its semester, or the school year."""
+        term = school.term_of(grade_index, section)
+        year = self.plan.school_year
+        return f"sy-{year}" if term is None else f"term-{year}-{term}"
 
     # -- courses and classes ----------------------------------------------------------------------
 
@@ -308,7 +328,7 @@ class DistrictGenerator:
         for school in self.plan.schools:
             for number, (grade_index, subject, code, section) in enumerate(school.classes()):
                 grade = school.grades[grade_index]
-                homeroom = school.kind == "Elementary"
+                homeroom = school.kind == "Elementary" and code == SUBJECTS[0][1]
                 yield {
                     **self._base(self.class_id(school, grade, code, section)),
                     "title": f"{'Homeroom' if homeroom else subject} {grade}, section {section + 1}",
@@ -321,20 +341,25 @@ class DistrictGenerator:
                     "periods": [str(1 + number % 7)],
                     "course": _ref(self.course_id(school, grade, code)),
                     "school": _ref(school.id),
-                    "terms": [_ref(self._term(section))],
+                    "terms": [_ref(self._session(school, grade_index, section))],
                 }
 
     # -- people -----------------------------------------------------------------------------------
 
+    @staticmethod
+    def _student_numbers(school: School) -> Iterator[tuple[int, int, int]]:
+        """(grade index, index within the grade, student number) of a school, always in the same order."""
+        for grade_index, _ in enumerate(school.grades):
+            for index in range(school.students_in_grade(grade_index)):
+                yield grade_index, index, school.number * 100_000 + grade_index * 10_000 + index
+
     def _students(self, school: School) -> Iterator[tuple[int, int, Record]]:
         """(grade index, index within the grade, student) of a school, always in the same order."""
         rng = self.plan.rng("students", school.number)
-        for grade_index, grade in enumerate(school.grades):
-            for index in range(school.students_in_grade(grade_index)):
-                number = school.number * 100_000 + grade_index * 10_000 + index
-                student = _person(rng, f"stu-{number}", "student", school.id, self.plan, number)
-                student["grades"] = [grade]
-                yield grade_index, index, student
+        for grade_index, index, number in self._student_numbers(school):
+            student = _person(rng, f"stu-{number}", "student", school.id, self.plan, number)
+            student["grades"] = [school.grades[grade_index]]
+            yield grade_index, index, student
 
     def users(self) -> Iterator[Record]:
         yield {
@@ -404,19 +429,19 @@ class DistrictGenerator:
                     "role": "teacher",
                     "primary": True,
                 }
-            for grade_index, index, student in self._students(school):
-                sections = school.sections(grade_index)
+            for grade_index, index, number in self._student_numbers(school):
+                student_id = f"stu-{number}"
                 for offset, (_, code) in enumerate(school.subjects()):
-                    section = (index + offset) % sections
-                    class_id = self.class_id(school, school.grades[grade_index], code, section)
-                    yield {
-                        **self._base(f"enr-{class_id}-{student['sourcedId']}"),
-                        "user": _ref(student["sourcedId"]),
-                        "class": _ref(class_id),
-                        "school": _ref(school.id),
-                        "role": "student",
-                        "primary": False,
-                    }
+                    for section in school.sections_of(grade_index, index, offset):
+                        class_id = self.class_id(school, school.grades[grade_index], code, section)
+                        yield {
+                            **self._base(f"enr-{class_id}-{student_id}"),
+                            "user": _ref(student_id),
+                            "class": _ref(class_id),
+                            "school": _ref(school.id),
+                            "role": "student",
+                            "primary": False,
+                        }
 
     # -- gradebook and resources ----------------------------------------------------------------------
 
@@ -466,8 +491,8 @@ class DistrictGenerator:
                         "class": _ref(class_id),
                         "school": _ref(school.id),
                         "category": _ref(f"cat-{title.lower()}"),
-                        "gradingPeriod": _ref(f"gp-{year}-{1 + section % 2}-1"),
-                        "academicSession": _ref(self._term(section)),
+                        "gradingPeriod": _ref(f"gp-{year}-{school.term_of(grade_index, section) or 1}-1"),
+                        "academicSession": _ref(self._session(school, grade_index, section)),
                         "scoreScale": _ref(f"scl-{class_id}"),
                         "resultValueMin": 0.0,
                         "resultValueMax": 100.0,
@@ -477,7 +502,8 @@ class DistrictGenerator:
         """Scores of the first line item, for every third class a student takes."""
         for school in self.plan.schools:
             rng = self.plan.rng("results", school.number)
-            for grade_index, index, student in self._students(school):
+            for grade_index, index, number in self._student_numbers(school):
+                student_id = f"stu-{number}"
                 sections = school.sections(grade_index)
                 for offset, (_, code) in enumerate(school.subjects()):
                     if (index + offset) % 3:
@@ -485,9 +511,9 @@ class DistrictGenerator:
                     class_id = self.class_id(school, school.grades[grade_index], code, (index + offset) % sections)
                     score = min(100.0, max(0.0, round(rng.gauss(78, 12))))
                     yield {
-                        **self._base(f"res-{class_id}-{student['sourcedId']}"),
+                        **self._base(f"res-{class_id}-{student_id}"),
                         "lineItem": _ref(f"li-{class_id}-1"),
-                        "student": _ref(student["sourcedId"]),
+                        "student": _ref(student_id),
                         "class": _ref(class_id),
                         "scoreStatus": "fully graded",
                         "score": score,

@@ -4,6 +4,7 @@ record exactly once, in order, and as many as X-Total-Count says."""
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,19 +13,37 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from rosterlab.server.app import create_app
+from rosterlab.server.store import page_index
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from tests.conftest import server_config
+from tests.databases import fresh_postgres_database
 
 LINK = re.compile(r'<([^>]*)>; rel="(\w+)"')
 BASE = "/ims/oneroster/rostering/v1p2"
 
 
-@pytest.fixture(scope="module")
-def paging(tmp_path_factory):
-    engine = connect(f"sqlite:///{tmp_path_factory.mktemp('paging') / 'store.db'}")
-    client = TestClient(create_app(server_config(max_limit=50, authentication=False), engine=engine))
-    return engine, client
+@pytest.fixture(
+    scope="module",
+    params=[("sqlite", "offset"), ("sqlite", "key index"), ("postgresql", "key index")],
+    ids=lambda p: f"{p[0]}, {p[1]}",
+)
+def paging(request, tmp_path_factory):
+    """A store and a client; "key index" serves every page from the ordered keys kept per revision, so each
+    `load` (a write) must be seen by the next page at once."""
+    database, path = request.param
+    deep_offset = page_index.DEEP_OFFSET
+    with ExitStack() as stack:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('paging') / 'store.db'}"
+        else:
+            url = stack.enter_context(fresh_postgres_database())
+        engine = connect(url)
+        stack.callback(engine.dispose)
+        page_index.DEEP_OFFSET = 0 if path == "key index" else deep_offset
+        stack.callback(setattr, page_index, "DEEP_OFFSET", deep_offset)
+        client = TestClient(create_app(server_config(max_limit=50, authentication=False), engine=engine))
+        yield engine, client
 
 
 def _links(response) -> dict[str, str]:

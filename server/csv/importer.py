@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
-from rosterlab.server.store.load import create_schema
+from rosterlab.server.store.load import create_schema, insert_records
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.server.store.write import now, save
 from rosterlab.spec.csv_bundle import Issue, read_bundle
 from rosterlab.spec.csv_mapping import PRIMARY_FILE, import_records
-from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
-from rosterlab.spec.render import render
+from rosterlab.spec.render import canonical_instant, render
 
 IGNORED = ("status", "dateLastModified")
 # Files the binding defines whose rows the store cannot hold yet: refused rather than silently dropped.
@@ -78,22 +77,24 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
                 for row in connection.execute(select(table.c.sourced_id, table.c.status, table.c.v1p2))
             }
             counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
+            new_records = []
             for sourced_id, record in incoming.items():
                 record.setdefault("status", "active")
                 if mode == "bulk":
                     record["dateLastModified"] = moment
+                record["dateLastModified"] = canonical_instant(record["dateLastModified"])
                 old = existing.get(sourced_id)
+                if old is None:
+                    new_records.append(record)
+                    counts["created"] += 1
+                    continue
                 rendered = render(entity, {**record, "dateLastModified": moment}, Version.V1P2)
-                if old is not None and old.status == record["status"] and _content(old.v1p2) == _content(rendered):
+                if old.status == record["status"] and _content(old.v1p2) == _content(rendered):
                     counts["unchanged"] += 1
                     continue
-                if old is not None and mode == "bulk":
-                    record["dateLastModified"] = moment
-                record["dateLastModified"] = format_instant(parse_instant(record["dateLastModified"]))
                 save(connection, entity, record)
-                counts[
-                    "created" if old is None else ("deleted" if record["status"] == "tobedeleted" else "updated")
-                ] += 1
+                counts["deleted" if record["status"] == "tobedeleted" else "updated"] += 1
+            insert_records(connection, {entity: new_records})
             if mode == "bulk":
                 for sourced_id, old in existing.items():
                     if sourced_id not in incoming and old.status == "active":

@@ -8,6 +8,8 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from rosterlab.server.store.revision import track_revisions
+
 DEFAULT_URL = "sqlite:///rosterlab.db"
 
 
@@ -39,5 +41,7 @@ def connect(url: str = DEFAULT_URL) -> Engine:
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
 
-        return engine
-    return create_engine(url, json_serializer=_dumps, json_deserializer=orjson.loads, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, json_serializer=_dumps, json_deserializer=orjson.loads, pool_pre_ping=True)
+    track_revisions(engine)
+    return engine

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert
 
+from rosterlab.server.store.revision import seed_revision
 from rosterlab.server.store.tables import (
     ENTITY_TABLES,
     INDEX_COLUMNS,
@@ -16,9 +17,8 @@ from rosterlab.server.store.tables import (
     metadata,
     state_metadata,
 )
-from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import Version
-from rosterlab.spec.render import render
+from rosterlab.spec.render import canonical_instant, render
 
 Record = Mapping[str, Any]
 CHUNK = 2000
@@ -46,6 +46,14 @@ def create_schema(engine: Engine) -> None:
     """Create every table that does not exist yet."""
     metadata.create_all(engine)
     state_metadata.create_all(engine)
+    with engine.begin() as connection:
+        seed_revision(connection)
+        if connection.dialect.name == "postgresql":
+            # Pages are ordered by sourcedId in code-point order; without this index PostgreSQL sorts every row.
+            for table in ENTITY_TABLES.values():
+                connection.exec_driver_sql(
+                    f'CREATE INDEX IF NOT EXISTS {table.name}_sourced_id_c ON {table.name} (sourced_id COLLATE "C")'
+                )
 
 
 def _ref_id(value: Any) -> str | None:
@@ -61,7 +69,7 @@ def entity_row(entity_name: str, record: Record, line_item_classes: Mapping[str,
     row = {
         "sourced_id": record["sourcedId"],
         "status": record.get("status", "active"),
-        "date_last_modified": format_instant(parse_instant(record["dateLastModified"])),
+        "date_last_modified": canonical_instant(record["dateLastModified"]),
         "v1p1": render(entity_name, record, Version.V1P1),
         "v1p2": v1p2,
     }

@@ -13,6 +13,7 @@ from rosterlab.server.query.relations import check_parents, nested_condition, se
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
 from rosterlab.server.query.visibility import expand_orgs, visibility
 from rosterlab.server.quirks.switches import STANDARD, Quirks
+from rosterlab.server.store import page_index
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
@@ -85,9 +86,20 @@ def read_page(
     counted = unfiltered if quirks.total_before_filter else conditions
     if counted:
         count = count.where(and_(*counted))
-    total = connection.execute(count).scalar_one()
-    documents = [row[0] for row in connection.execute(rows)] if query.offset < total else []
-    return Page(documents, total, warnings)
+    found = page_index.total(connection, count)
+    if query.offset >= found:
+        documents = []
+    elif query.offset < page_index.DEEP_OFFSET:
+        documents = [row[0] for row in connection.execute(rows)]
+    else:
+        keys = select(table.c.sourced_id).order_by(*order)
+        if where is not None:
+            keys = keys.where(where)
+        wanted = page_index.ordered_keys(connection, keys)[query.offset : query.offset + query.limit]
+        fetch = select(table.c.sourced_id, cast(table.c[version.slug], Text)).where(table.c.sourced_id.in_(wanted))
+        by_id = dict(connection.execute(fetch).all())
+        documents = [by_id[sourced_id] for sourced_id in wanted if sourced_id in by_id]
+    return Page(documents, found, warnings)
 
 
 def read_one(
