@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rosterlab.server.auth.demo import DEMO_OAUTH2
-from rosterlab.server.generate import DistrictGenerator, DistrictPlan
+from rosterlab.server.generate import DISTRICT_SHAPE, DistrictGenerator, DistrictPlan
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 
@@ -39,7 +39,7 @@ def peak_rss_mb(children: bool = False) -> float:
 def district_file(users: int, seed: int = 1) -> tuple[Path, dict[str, int]]:
     """A SQLite store of a generated district, built once and kept in bench/.cache; its record counts."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"district-{users}-{seed}.db"
+    path = CACHE / f"district-{users}-{seed}-shape{DISTRICT_SHAPE}.db"
     counts_file = path.with_suffix(".json")
     if not path.exists() or not counts_file.exists():
         partial = path.with_suffix(".partial")

@@ -113,6 +113,8 @@ KINDS = (
     ("Middle", ("06", "07", "08")),
     ("High", ("09", "10", "11", "12")),
 )
+# Raised whenever the same seed and options start to give different records (caches of districts key on it).
+DISTRICT_SHAPE = 2
 STUDENTS_PER_SCHOOL = 500
 CLASS_SIZE = 25
 CLASSES_PER_TEACHER = 10  # five a semester

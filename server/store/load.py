@@ -139,7 +139,15 @@ def load(engine: Engine, records: Mapping[str, Iterable[Record]], *, replace: bo
     """Create the schema and load records in one transaction; with `replace`, empty the store first."""
     create_schema(engine)
     with engine.begin() as connection:
-        if replace:
-            for table in reversed(metadata.sorted_tables):
-                connection.execute(delete(table))
-        return insert_records(connection, records)
+        if not replace:
+            return insert_records(connection, records)
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(delete(table))
+        # Into empty tables, building each index once at the end is far cheaper than keeping it up row by row.
+        indexes = [index for table in metadata.sorted_tables for index in table.indexes]
+        for index in indexes:
+            index.drop(connection)
+        counts = insert_records(connection, records)
+        for index in indexes:
+            index.create(connection)
+        return counts
