@@ -23,11 +23,14 @@ BOOLEAN_FIELDS = frozenset(
 
 
 def _value(name: str, value: Any) -> Any:
-    if name in BOOLEAN_FIELDS and isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is str:
+        if name in BOOLEAN_FIELDS and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return value
+    if kind is dict or isinstance(value, dict):
         return {key: _value(key, item) for key, item in value.items() if key != "href"}
-    if isinstance(value, list):
+    if kind is list or isinstance(value, list):
         return [_value(name, item) for item in value]
     return value
 

@@ -7,16 +7,20 @@ refuses records it cannot key, and says why.
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+import orjson
+from sqlalchemy import Connection, delete, insert, select, update
 
 from rosterlab.consumer.matching import MatchKey
 from rosterlab.consumer.sinks import Change
 from rosterlab.consumer.store import TABLES, held
+from rosterlab.spec.render import canonical_instant
 
 Record = dict[str, Any]
 INSERT_BATCH = 2000
@@ -42,6 +46,7 @@ class Applied:
         default_factory=lambda: {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0, "rejected": 0}
     )
     held: int = 0
+    newest: str | None = None  # the newest dateLastModified among the records
     changes: list[Change] = field(default_factory=list)
     rejections: list[str] = field(default_factory=list)
 
@@ -55,43 +60,78 @@ class Target:
     match: MatchKey = field(default_factory=MatchKey)
 
 
-def _valid(entity: str, records: list[Any], target: Target, applied: Applied) -> dict[str, Record]:
-    incoming: dict[str, Record] = {}
+def new_local_id() -> str:
+    """A new local id: a time-ordered UUID (version 7: milliseconds, then random bits), so that a million new
+    rows land at the end of the id index instead of all over it."""
+    h = f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+def _insert(connection: Connection, table, name: str, rows: list[tuple]) -> None:
+    """Insert new rows (sourcedId, local id, status, date, match value, record) in one statement run many times,
+    the records serialised here: SQLAlchemy's per-row processing would cost more than the database's work."""
+    postgres = connection.dialect.name == "postgresql"
+    mark, document = ("%s", "CAST(%s AS JSON)") if postgres else ("?", "?")
+    columns = ["connection", "sourced_id", "local_id", "status", "date_last_modified", "match_value", "data"]
+    values = [mark] * 6 + [document]
+    extra: tuple = ()
+    if "pending" in table.c:
+        columns.append("pending")
+        values.append(mark)
+        extra = (False,)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+    connection.exec_driver_sql(sql, [(name, *row[:5], orjson.dumps(row[5]).decode(), *extra) for row in rows])
+
+
+def _valid(entity: str, records: Iterable[Any], target: Target, applied: Applied | None) -> Iterator[Record]:
+    """The records that can be keyed; the others are counted and listed in `applied` (when given)."""
     for record in records:
         sourced_id = record.get("sourcedId") if isinstance(record, dict) else None
         if not isinstance(sourced_id, str) or not sourced_id:
-            applied.counts["rejected"] += 1
-            applied.rejections.append(f"{entity}: a record without a sourcedId")
+            if applied is not None:
+                applied.counts["rejected"] += 1
+                applied.rejections.append(f"{entity}: a record without a sourcedId")
         elif entity == "user" and target.match.key != "sourcedId" and target.match.value(record) is None:
-            applied.counts["rejected"] += 1
-            applied.rejections.append(f"user {sourced_id}: no {target.match.key} to match it by")
+            if applied is not None:
+                applied.counts["rejected"] += 1
+                applied.rejections.append(f"user {sourced_id}: no {target.match.key} to match it by")
         else:
-            incoming[sourced_id] = record
-    return incoming
+            yield record
 
 
-def _existing(connection: Connection, table, name: str, wanted: dict[str, Record] | None) -> dict[str, Any]:
-    """The stored rows of a connection: all of them, or only those whose sourcedIds are `wanted` (a delta
-    needs no more, and a district's worth of rows would cost more than the delta itself)."""
-    columns = (table.c.sourced_id, table.c.local_id, table.c.status, table.c.match_value, table.c.data)
+def _batches(records: Iterable[Record], size: int) -> Iterator[dict[str, Record]]:
+    """Records in batches by sourcedId (a later record of the same sourcedId replaces an earlier one)."""
+    batch: dict[str, Record] = {}
+    for record in records:
+        batch[record["sourcedId"]] = record
+        if len(batch) == size:
+            yield batch
+            batch = {}
+    if batch:
+        yield batch
+
+
+def _rows(connection: Connection, table, name: str, ids: Iterable[str] | None, columns=None) -> dict[str, Any]:
+    """Stored rows of a connection by sourcedId: all of them, or those of `ids`."""
+    columns = columns or (table.c.sourced_id, table.c.local_id, table.c.status, table.c.match_value, table.c.data)
     mine = table.c.connection == name
-    if wanted is None:
-        rows = connection.execute(select(*columns).where(mine)).all()
+    if ids is None:
+        found = connection.execute(select(*columns).where(mine)).all()
     else:
-        ids = list(wanted)
-        rows = [
+        ids = list(ids)
+        found = [
             row
             for start in range(0, len(ids), LOOKUP_BATCH)
             for row in connection.execute(
                 select(*columns).where(mine, table.c.sourced_id.in_(ids[start : start + LOOKUP_BATCH]))
             )
         ]
-    return {row.sourced_id: SimpleNamespace(**row._mapping) for row in rows}
+    return {row.sourced_id: SimpleNamespace(**row._mapping) for row in found}
 
 
-def _active_count(connection: Connection, table, name: str) -> int:
-    query = select(func.count()).select_from(table).where(table.c.connection == name, table.c.status == "active")
-    return connection.execute(query).scalar_one()
+def _active_ids(connection: Connection, table, name: str) -> set[str]:
+    query = select(table.c.sourced_id).where(table.c.connection == name, table.c.status == "active")
+    return set(connection.execute(query).scalars())
 
 
 def _rekey(connection: Connection, entity: str, target: Target, incoming: dict[str, Record], existing) -> None:
@@ -122,82 +162,93 @@ def apply_entity(
     connection: Connection,
     target: Target,
     entity: str,
-    records: list[Any],
+    records: Iterable[Any],
     guard: DeletionGuard,
     complete: bool,
     track_changes: bool = True,
 ) -> Applied:
-    """Apply one entity's records; absence means deletion only when the pull was `complete`. Without
-    `track_changes` the changes are counted but not listed (nothing would read them)."""
+    """Apply one entity's records (any re-iterable: a list, a spool); absence means deletion only when the pull
+    was `complete`. Records are walked twice, once for their sourcedIds and once in batches to write them, so
+    a million of them need not be in memory at once. Without `track_changes` the changes are counted but not
+    listed (nothing would read them)."""
     table = TABLES[entity]
     applied = Applied()
-    incoming = _valid(entity, records, target, applied)
-    matching = entity == "user" and target.match.key != "sourcedId"
-    existing = _existing(connection, table, target.connection, None if complete or matching else incoming)
-    if matching:
-        _rekey(connection, entity, target, incoming, existing)
-    deletions = [
-        sid
-        for sid, row in existing.items()
-        if row.status == "active"
-        and ((complete and sid not in incoming) or incoming.get(sid, {}).get("status") == "tobedeleted")
-    ]
-    hold = guard.holds(len(deletions), _active_count(connection, table, target.connection))
-    connection.execute(delete(held).where(held.c.connection == target.connection, held.c.entity == entity))
-    new_rows: list[dict] = []
+    name = target.connection
+    if entity == "user" and target.match.key != "sourcedId":
+        incoming = {record["sourcedId"]: record for record in _valid(entity, records, target, applied)}
+        _rekey(connection, entity, target, incoming, _rows(connection, table, name, None))
+        source, matching = list(incoming.values()), True
+        first_walk: Iterable[Record] = source
+    else:
+        source, matching = records, False
+        first_walk = _valid(entity, source, target, applied)
+    seen: set[str] = set()
+    doomed: set[str] = set()  # sent as tobedeleted
+    stamps: set[str] = set()
+    for record in first_walk:
+        seen.add(record["sourcedId"])
+        stamps.add(record.get("dateLastModified") or "")
+        if record.get("status") == "tobedeleted":
+            doomed.add(record["sourcedId"])
+        else:
+            doomed.discard(record["sourcedId"])
+    stamps.discard("")
+    applied.newest = max(map(canonical_instant, stamps), default=None)
+    active = _active_ids(connection, table, name)
+    stored = bool(active) or connection.execute(select(table.c.sourced_id).where(table.c.connection == name)).first()
+    deletions = {sid for sid in active if (complete and sid not in seen) or sid in doomed}
+    hold = guard.holds(len(deletions), len(active))
+    connection.execute(delete(held).where(held.c.connection == name, held.c.entity == entity))
 
     def event(action: str, sourced_id: str, local_id: str, record: Record) -> None:
         if track_changes:
-            applied.changes.append(
-                Change(target.connection, target.tenant, entity, action, sourced_id, local_id, record)
-            )
+            applied.changes.append(Change(name, target.tenant, entity, action, sourced_id, local_id, record))
 
-    for sourced_id, record in incoming.items():
-        if hold and sourced_id in deletions:
-            continue
-        old = existing.get(sourced_id)
-        values = {
-            "status": record.get("status", "active"),
-            "date_last_modified": record.get("dateLastModified", ""),
-            "match_value": target.match.value(record) if matching else None,
-            "data": record,
-        }
-        if old is None:
-            local_id = str(uuid.uuid4())
-            new_rows.append({"connection": target.connection, "sourced_id": sourced_id, "local_id": local_id, **values})
-            if len(new_rows) == INSERT_BATCH:
-                connection.execute(insert(table), new_rows)
-                new_rows = []
-            applied.counts["created"] += 1
-            event("created", sourced_id, local_id, record)
-        elif old.data != record or old.status != values["status"] or old.match_value != values["match_value"]:
+    for batch in _batches(_valid(entity, source, target, None), INSERT_BATCH):
+        existing = _rows(connection, table, name, batch) if stored else {}
+        new_rows: list[dict] = []
+        for sourced_id, record in batch.items():
+            if hold and sourced_id in deletions:
+                continue
+            old = existing.get(sourced_id)
+            values = {
+                "status": record.get("status", "active"),
+                "date_last_modified": record.get("dateLastModified", ""),
+                "match_value": target.match.value(record) if matching else None,
+                "data": record,
+            }
+            if old is None:
+                local_id = new_local_id()
+                new_rows.append((sourced_id, local_id, values["status"], values["date_last_modified"],
+                                 values["match_value"], record))  # fmt: skip
+                applied.counts["created"] += 1
+                event("created", sourced_id, local_id, record)
+            elif old.data != record or old.status != values["status"] or old.match_value != values["match_value"]:
+                connection.execute(
+                    update(table).where(table.c.connection == name, table.c.sourced_id == sourced_id).values(**values)
+                )
+                action = "deleted" if values["status"] == "tobedeleted" else "updated"
+                applied.counts[action] += 1
+                event(action, sourced_id, old.local_id, record)
+            else:
+                applied.counts["unchanged"] += 1
+        if new_rows:
+            _insert(connection, table, name, new_rows)
+    absent = [sid for sid in deletions if sid not in seen]
+    if not hold:
+        for start in range(0, len(absent), LOOKUP_BATCH):
+            chunk = absent[start : start + LOOKUP_BATCH]
             connection.execute(
                 update(table)
-                .where(table.c.connection == target.connection, table.c.sourced_id == sourced_id)
-                .values(**values)
+                .where(table.c.connection == name, table.c.sourced_id.in_(chunk))
+                .values(status="tobedeleted")
             )
-            action = "deleted" if values["status"] == "tobedeleted" else "updated"
-            applied.counts[action] += 1
-            event(action, sourced_id, old.local_id, record)
-        else:
-            applied.counts["unchanged"] += 1
-    if new_rows:
-        connection.execute(insert(table), new_rows)
-    for sourced_id in deletions:
-        if sourced_id in incoming or hold:
-            continue
-        connection.execute(
-            update(table)
-            .where(table.c.connection == target.connection, table.c.sourced_id == sourced_id)
-            .values(status="tobedeleted")
-        )
-        applied.counts["deleted"] += 1
-        event(
-            "deleted", sourced_id, existing[sourced_id].local_id, {**existing[sourced_id].data, "status": "tobedeleted"}
-        )
-    if hold:
-        connection.execute(
-            insert(held), [{"connection": target.connection, "entity": entity, "sourced_id": sid} for sid in deletions]
-        )
+            applied.counts["deleted"] += len(chunk)
+            if track_changes:
+                for sid, row in _rows(connection, table, name, chunk).items():
+                    event("deleted", sid, row.local_id, {**row.data, "status": "tobedeleted"})
+    else:
+        rows = [{"connection": name, "entity": entity, "sourced_id": sid} for sid in sorted(deletions)]
+        connection.execute(insert(held), rows)
         applied.held = len(deletions)
     return applied

@@ -3,7 +3,8 @@ each record with a stable local id; the history of syncs, held deletions, high-w
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, create_engine
+import orjson
+from sqlalchemy import JSON, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, create_engine, event
 
 ROSTER = ("org", "academicSession", "course", "class", "user", "enrollment", "demographics")
 GRADEBOOK = ("category", "lineItem", "result")
@@ -84,6 +85,22 @@ requests = Table(
 
 def connect_store(database_url: str) -> Engine:
     """The consumer's database (a SQLite file or a PostgreSQL URL), its tables created."""
-    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        json_serializer=lambda value: orjson.dumps(value).decode(),
+        json_deserializer=orjson.loads,
+    )
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_settings)
     metadata.create_all(engine)
     return engine
+
+
+def _sqlite_settings(connection, _record) -> None:
+    cursor = connection.cursor()
+    # Readers (the CLI's status, the agent) are not blocked by a sync writing, nor it by them.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    # A district's rows in three indexes do not fit SQLite's default 2 MB cache; 64 MB keeps inserts cheap.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()

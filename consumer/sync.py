@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select
@@ -24,12 +24,14 @@ from rosterlab.consumer.reconcile import DeletionGuard, Target, apply_entity
 from rosterlab.consumer.selection import Selection
 from rosterlab.consumer.sinks import Change, Sink
 from rosterlab.consumer.sources.base import Progress, Pull, Source
+from rosterlab.consumer.spool import Spool
 from rosterlab.consumer.store import ROSTER, TABLES, metadata, runs, state
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 
 __all__ = ["DeletionGuard", "SyncOptions", "SyncResult", "delta_sync", "full_sync", "local_records"]
 
 SHOWN_REJECTIONS = 100
+SETTLED = timedelta(hours=1)  # how long after its stamp a provider's change is surely committed
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def full_sync(
 ) -> SyncResult:
     """Pull everything, then apply it at once; raises SyncError (nothing applied) when a pull fails."""
     options = replace(options or SyncOptions(), **overrides)
-    return _sync(engine, connection_name, source, options, since=None)
+    return _sync(engine, connection_name, source, options, since=None, start=None)
 
 
 def delta_sync(
@@ -87,20 +89,49 @@ def delta_sync(
     """Pull what changed since the last successful sync and apply it at once; a connection never synced gets
     a full sync."""
     options = replace(options or SyncOptions(), **overrides)
-    return _sync(engine, connection_name, source, options, since=high_water(engine, connection_name))
+    mark = high_water(engine, connection_name)
+    return _sync(engine, connection_name, source, options, since=mark, start=delta_start(engine, connection_name, mark))
 
 
-def _sync(engine: Engine, connection_name: str, source: Source, options: SyncOptions, since: str | None) -> SyncResult:
+def delta_start(engine: Engine, connection_name: str, mark: str | None) -> str | None:
+    """The instant a delta asks from (`dateLastModified>=`): the high-water mark while it is recent, since a
+    record stamped then may have been committed after the last pull; once the mark is older than that pull by
+    `SETTLED`, every record stamped at it was seen, and the delta starts a millisecond later. (Otherwise a
+    district loaded in bulk, every record sharing one stamp, would be read whole by every delta.)"""
+    if mark is None:
+        return None
+    query = (
+        select(runs.c.started)
+        .where(runs.c.connection == connection_name, runs.c.outcome.in_(("applied", "held")))
+        .order_by(runs.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        last_pull = connection.execute(query).scalar()
+    moment = parse_instant(mark)
+    if last_pull is not None and moment + SETTLED < parse_instant(last_pull):
+        return format_instant(moment + timedelta(milliseconds=1))
+    return mark
+
+
+def _sync(
+    engine: Engine, connection_name: str, source: Source, options: SyncOptions, since: str | None, start: str | None
+) -> SyncResult:
     metadata.create_all(engine)
     kind = "full" if since is None else "delta"
     started, clock = _now(), time.monotonic()
     try:
         with sync_lock(engine, connection_name):
-            pulled = source.pull(options.entities, since, options.progress)
-            with engine.begin() as connection:
-                result = _apply(connection, connection_name, pulled, options, since)
-                result.kind, result.seconds = kind, time.monotonic() - clock
-                _record_run(connection, connection_name, options, kind, started, result, None)
+            pulled = source.pull(options.entities, start, options.progress)
+            try:
+                with engine.begin() as connection:
+                    result = _apply(connection, connection_name, pulled, options, since)
+                    result.kind, result.seconds = kind, time.monotonic() - clock
+                    _record_run(connection, connection_name, options, kind, started, result, None)
+            finally:
+                for records in pulled.records.values():
+                    if isinstance(records, Spool):
+                        records.close()
     except Exception as error:
         _record_failure(engine, connection_name, options, kind, started, clock, error)
         raise
@@ -112,6 +143,7 @@ def _apply(connection: Connection, connection_name: str, pulled: Pull, options: 
     records = _selected(connection, connection_name, pulled, options.selection)
     result = SyncResult()
     changes: list[Change] = []
+    stamps: list[str] = []
     for entity in options.entities:
         if entity not in records:
             continue
@@ -119,13 +151,14 @@ def _apply(connection: Connection, connection_name: str, pulled: Pull, options: 
             connection, target, entity, records[entity], options.guard, entity in pulled.complete, bool(options.sinks)
         )
         result.counts[entity] = applied.counts
+        if applied.newest:
+            stamps.append(applied.newest)
         result.rejections += applied.rejections
         changes += applied.changes
         if applied.held:
             result.held[entity] = applied.held
     for sink in options.sinks:
         sink.receive(changes)  # a sink that raises rolls the whole sync back
-    stamps = [_instant(r["dateLastModified"]) for rs in records.values() for r in rs if r.get("dateLastModified")]
     newest = max([*stamps, *([since] if since else [])], default=None)
     # Held deletions keep the mark where it was, so the next delta pulls them again (after approval too).
     mark = since if result.held else newest
@@ -160,10 +193,6 @@ def _selected(connection: Connection, connection_name: str, pulled: Pull, select
         else:
             out[entity] = [r if r.get("sourcedId") in keep else {**r, "status": "tobedeleted"} for r in records]
     return out
-
-
-def _instant(text: str) -> str:
-    return format_instant(parse_instant(text))
 
 
 def _record_run(connection, connection_name, options, kind, started, result: SyncResult, error) -> None:

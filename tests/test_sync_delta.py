@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -18,9 +19,10 @@ from rosterlab.consumer.sources.rest import RestSource
 from rosterlab.consumer.store import ROSTER, TABLES
 from rosterlab.consumer.sync import DeletionGuard, delta_sync, full_sync, local_records
 from rosterlab.server.auth.demo import DEMO_OAUTH2
-from rosterlab.server.churn import advance
+from rosterlab.server.churn import advance, set_record
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.tables import ENTITY_TABLES
+from rosterlab.spec.filter.fields import format_instant, parse_instant
 from tests.test_sync_full import provider  # noqa: F401  (the fixture)
 
 PERMISSIVE = DeletionGuard(count=10**9)
@@ -123,3 +125,36 @@ def test_a_sync_killed_at_random_points_applies_all_or_nothing(tmp_path, provide
     assert "unchanged" in outcomes  # the kills did land during syncs
     _run_sync(command, database)
     assert snapshot(connect(database)) == after  # the next run converges
+
+
+class RecordingSource:
+    """A real source, and the instants the sync asked it to start from."""
+
+    def __init__(self, source: RestSource) -> None:
+        self.source, self.starts = source, []
+
+    def pull(self, entities, since, progress=None):
+        self.starts.append(since)
+        return self.source.pull(entities, since, progress)
+
+
+def test_a_delta_starts_after_a_settled_mark_and_at_a_recent_one(provider, tmp_path):  # noqa: F811
+    """The demo district's stamps are long past when it is first synced: the next delta asks from just after
+    them, so it reads only the change. A mark from moments ago is asked for again (`>=`), since a change
+    stamped then may not have been committed when the last pull ran."""
+    live, sis, data = provider
+    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    auth = OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
+    with OneRosterClient(live.url, auth, ClientSettings(page_size=100)) as client:
+        source = RecordingSource(RestSource(client, "1.2"))
+        full_sync(local, "d", source)
+        settled = max(record["dateLastModified"] for records in data.values() for record in records)
+        user = provider_records(sis, "user")[data["user"][0]["sourcedId"]]
+        stamp = set_record(sis, "user", {**user, "givenName": "Renamed"})
+        first = delta_sync(local, "d", source)
+        second = delta_sync(local, "d", source)
+    assert source.starts[1] == format_instant(parse_instant(settled) + timedelta(milliseconds=1))
+    assert first.counts["user"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 0, "rejected": 0}
+    assert all(sum(counts.values()) == 0 for entity, counts in first.counts.items() if entity != "user")
+    assert source.starts[2] == stamp
+    assert second.counts["user"]["unchanged"] == 1 and not second.changed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -14,9 +14,10 @@ Progress = Callable[[str, int, int | None], None]
 
 @dataclass
 class Pull:
-    """Records per entity in the stored form; absence from a `complete` entity means deletion."""
+    """Records per entity in the stored form (a list, or a spool on disk: anything walked more than once);
+    absence from a `complete` entity means deletion."""
 
-    records: dict[str, list[Record]] = field(default_factory=dict)
+    records: dict[str, Sequence[Record] | Iterable[Record]] = field(default_factory=dict)
     complete: frozenset[str] = frozenset()
     version: str = "1.2"
 

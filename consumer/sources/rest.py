@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import OneRosterClient, SyncError
 from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.sources.base import Progress, Pull, Record
+from rosterlab.consumer.sources.base import Progress, Pull
+from rosterlab.consumer.spool import Spool
 from rosterlab.spec.endpoints import base_path, operation
 from rosterlab.spec.scopes import least_scopes, scope_uri
 
@@ -42,17 +43,20 @@ class RestSource:
         self.version = version
         self.concurrency = max(1, concurrency)
 
-    def _collection(self, entity: str, params: dict[str, str], progress: Progress | None) -> list[Record]:
+    def _collection(self, entity: str, params: dict[str, str], progress: Progress | None) -> Spool:
         op = operation(COLLECTIONS[entity])
         path = collection_path(self.client.base_url, self.version, entity)
         on_page = (lambda received, total: progress(entity, received, total)) if progress else None
-        records = self.client.collection(path, op.response_key(self.version), params, on_page)
+        records = self.client.collection(
+            path, op.response_key(self.version), params, on_page, into=lambda: Spool(transform=normalize)
+        )
         if self.version == "1.1" and entity == "user" and any("roles" in r and "role" not in r for r in records):
+            records.close()
             raise SyncError(
-                f"GET {path}: the provider sends the OneRoster 1.2 data model on its 1.1 paths (users with roles "
-                "and no role); refusing to store a mix of the two models"
+                f"GET {path}: the provider sends the OneRoster 1.2 data model on its 1.1 paths (users with "
+                "roles and no role); refusing to store a mix of the two models"
             )
-        return [normalize(r) for r in records]
+        return records
 
     def least_scope(self, entities: Sequence[str]) -> str:
         """The narrowest OAuth 2.0 scopes that read `entities`, as a scope parameter."""

@@ -9,6 +9,7 @@ writes (the server, `rosterlab sis advance`, a CSV import), so several workers o
 from __future__ import annotations
 
 import re
+import weakref
 
 from sqlalchemy import Column, Connection, Engine, Integer, Table, event, select
 
@@ -24,6 +25,7 @@ store_revision = Table(
 _DATA_TABLES = frozenset([*(table.name for table in ENTITY_TABLES.values()), links.name])
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
 _BUMPED = "rosterlab_revision_bumped"
+_ENSURED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def seed_revision(connection: Connection) -> None:
@@ -46,6 +48,12 @@ def _after_execute(connection, cursor, statement, parameters, context, executema
     # A cursor of its own, so that the writer's rowcount is left as it was.
     bump = connection.connection.cursor()
     try:
+        if connection.engine not in _ENSURED:  # a store made before revisions were kept gets its row now
+            bump.execute("CREATE TABLE IF NOT EXISTS store_revision (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)")
+            bump.execute(
+                "INSERT INTO store_revision (id, value) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM store_revision)"
+            )
+            _ENSURED.add(connection.engine)
         bump.execute("UPDATE store_revision SET value = value + 1 WHERE id = 1")
     finally:
         bump.close()
