@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from rosterlab.server.app import create_app
+from rosterlab.server.churn import set_record
 from rosterlab.server.store import page_index
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
@@ -138,3 +139,25 @@ def test_link_encodes_query_values(paging):
     nxt = _links(response)["next"]
     assert "filter=familyName%3D%27O%27%27Neil%27%20AND%20status%3D%27active%27" in nxt
     assert client.get(_relative(nxt)).json()["users"][0]["sourcedId"] == "u001"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_write_through_another_engine_is_seen_by_the_next_page(tmp_path, monkeypatch, database):
+    """As when `rosterlab sis set` or a second worker writes: the revision moves, and the kept keys go stale."""
+    monkeypatch.setattr(page_index, "DEEP_OFFSET", 0)
+    with ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 's.db'}" if database == "sqlite" else stack.enter_context(fresh_postgres_database())
+        )
+        served, other = connect(url), connect(url)
+        stack.callback(served.dispose)
+        stack.callback(other.dispose)
+        load(served, {"user": [_user(i, "X", "active") for i in range(30)]})
+        client = TestClient(create_app(server_config(authentication=False), engine=served))
+        params = {"limit": "10", "offset": "20"}
+        before = client.get(f"{BASE}/users", params=params)
+        assert [u["sourcedId"] for u in before.json()["users"]] == [f"u{i:03d}" for i in range(20, 30)]
+        set_record(other, "user", {**_user(25, "Y", "active"), "sourcedId": "u025a"})
+        after = client.get(f"{BASE}/users", params=params)
+    assert after.headers["X-Total-Count"] == "31"
+    assert [u["sourcedId"] for u in after.json()["users"]][5:7] == ["u025", "u025a"]
