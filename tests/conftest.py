@@ -19,6 +19,8 @@ from rosterlab.server.store.load import load
 from tests.databases import engine_for
 from tests.live import LiveServer
 
+collect_ignore = ["sample_project"]  # a project of its own, run in its own environment by test_pytest_plugin
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = Path(os.environ.get("ROSTERLAB_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference"))
 OFFICIAL_OPENAPI_DIR = REFERENCE_DIR / "openapi-v1p2"
