@@ -13,13 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from rosterlab.spec.csv_binding import (
     FILE_MODES,
     MANIFEST_FILENAME,
     MANIFEST_HEADER,
     SOURCE_PROPERTIES,
+    Column,
     CsvFile,
     CsvVersion,
     Requirement,
@@ -27,7 +30,7 @@ from rosterlab.spec.csv_binding import (
     header_errors,
     manifest_properties,
 )
-from rosterlab.spec.csv_values import CsvType, check_value, split_list
+from rosterlab.spec.csv_values import GUID_RE, CsvType, check_value, split_list
 
 # Where each reference column points: column -> the files that may define the sourcedId.
 REFERENCE_TARGETS: dict[str, tuple[str, ...]] = {
@@ -148,8 +151,11 @@ def _v1p2_flavour(archive: zipfile.ZipFile) -> CsvVersion:
     return CsvVersion.V1P2_1
 
 
-def _check_row(spec: CsvFile, line: int, row: dict[str, str], mode: str, version: CsvVersion, issues: list[Issue]):
-    for column in spec.columns:
+Checks = tuple[tuple[Column, Callable[[str], str | None] | None], ...]
+
+
+def _check_row(spec: CsvFile, line: int, row: dict[str, str], mode: str, checks: Checks, issues: list[Issue]):
+    for column, check in checks:
         value = row.get(column.name, "")
         if column.requirement is Requirement.DELTA:
             if mode == "bulk" and value:
@@ -162,18 +168,26 @@ def _check_row(spec: CsvFile, line: int, row: dict[str, str], mode: str, version
             if column.required:
                 issues.append(Issue(spec.filename, line, column.name, "is required"))
             continue
-        problem = check_value(
-            value,
-            column.type,
-            vocabulary=column.vocabulary,
-            allow_ext=version.allows_ext,
-            strict_datetime=version.strict_datetime,
-        )
+        problem = check(value) if check is not None else None
         if problem:
             issues.append(Issue(spec.filename, line, column.name, problem))
     subjects, codes = row.get("subjects"), row.get("subjectCodes")
     if subjects and codes and len(split_list(subjects)) != len(split_list(codes)):
         issues.append(Issue(spec.filename, line, "subjectCodes", "must list as many items as subjects"))
+
+
+def _checks(spec: CsvFile, version: CsvVersion) -> Checks:
+    """Each column with the check of its non-empty values (None for free text), built once per file and version."""
+
+    def check_for(column: Column) -> Callable[[str], str | None] | None:
+        if column.type in (CsvType.STRING, CsvType.STRING_LIST):
+            return None
+        if column.type in (CsvType.GUID, CsvType.GUID_REF):
+            return lambda value: None if GUID_RE.fullmatch(value) else check_value(value, column.type)
+        options = {"vocabulary": column.vocabulary, "allow_ext": version.allows_ext}
+        return partial(check_value, type_=column.type, strict_datetime=version.strict_datetime, **options)
+
+    return tuple((column, check_for(column)) for column in spec.columns)
 
 
 def _read_file(archive: zipfile.ZipFile, spec: CsvFile, mode: str, bundle: Bundle) -> None:
@@ -199,12 +213,13 @@ def _read_file(archive: zipfile.ZipFile, spec: CsvFile, mode: str, bundle: Bundl
         issues.append(Issue(spec.filename, None, None, "the file has no rows; leave it out and declare it absent"))
         return
     rows, seen = [], {}
+    checks = _checks(spec, bundle.version)
     for line, values in enumerate(table[1:], start=2):
         if len(values) != len(header):
             issues.append(Issue(spec.filename, line, None, f"expected {len(header)} fields, found {len(values)}"))
             continue
         row = dict(zip(header, values, strict=True))
-        _check_row(spec, line, row, mode, bundle.version, issues)
+        _check_row(spec, line, row, mode, checks, issues)
         sourced_id = row["sourcedId"]
         if sourced_id in seen:
             issues.append(Issue(spec.filename, line, "sourcedId", f"{sourced_id!r} is also on row {seen[sourced_id]}"))

@@ -34,7 +34,8 @@ def write_bundle(rows: Mapping[str, list[dict[str, str]]], version: CsvVersion, 
             file_rows = sorted(rows.get(spec.name, []), key=lambda row: row["sourcedId"])
             manifest[f"file.{spec.name}"] = mode if file_rows else "absent"
             if file_rows:
-                table = [list(spec.header)] + [[row.get(column, "") for column in spec.header] for row in file_rows]
+                header = spec.header
+                table = [list(header)] + [[row.get(column, "") for column in header] for row in file_rows]
                 archive.writestr(zipfile.ZipInfo(spec.filename, ZIP_TIME), _csv(table), zipfile.ZIP_DEFLATED)
         properties = [["propertyName", "value"]] + [[name, manifest[name]] for name in manifest_properties(version)]
         properties += [["source.systemName", "rosterlab"]]
