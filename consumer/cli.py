@@ -13,13 +13,11 @@ import signal
 import subprocess
 import sys
 import threading
-import uuid
-from datetime import UTC, datetime
 
 import click
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select
 
-from rosterlab.consumer import connections as registry
+from rosterlab.consumer.actions import accept_request, approve_held, run_request
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.cli_connections import connection_group, database_option, fail, open_engine, stored_connection
 from rosterlab.consumer.client import SyncError
@@ -27,7 +25,7 @@ from rosterlab.consumer.grades import push_grades
 from rosterlab.consumer.reporting import print_summary, progress_bars
 from rosterlab.consumer.runner import run_connection
 from rosterlab.consumer.sinks import JsonLinesSink
-from rosterlab.consumer.store import TABLES, held, requests, runs
+from rosterlab.consumer.store import requests, runs
 
 EXIT_FAILED, EXIT_HELD = 1, 3
 
@@ -80,11 +78,7 @@ def now(name, delta, database_url) -> None:
     """Accept a sync request at once and run it in the background; prints its job id."""
     engine = open_engine(database_url)
     stored_connection(engine, name)
-    job_id = uuid.uuid4().hex[:12]
-    accepted = datetime.now(UTC).isoformat(timespec="seconds")
-    with engine.begin() as db:
-        row = {"job_id": job_id, "connection": name, "kind": "delta" if delta else "full"}
-        db.execute(insert(requests), {**row, "status": "accepted", "accepted": accepted})
+    job_id = accept_request(engine, name, delta)
     subprocess.Popen(
         [sys.executable, "-m", "rosterlab", "sync", "work", job_id, "--database", database_url],
         stdin=subprocess.DEVNULL,
@@ -101,26 +95,8 @@ def now(name, delta, database_url) -> None:
 @database_option
 def work(job_id, database_url) -> None:
     """Run an accepted request (started by `sync now`)."""
-    engine = open_engine(database_url)
-    with engine.begin() as db:
-        request = db.execute(select(requests).where(requests.c.job_id == job_id)).first()
-        if request is None or request.status != "accepted":
-            sys.exit(2)
-        db.execute(update(requests).where(requests.c.job_id == job_id).values(status="running"))
-    status, message = "failed", ""
-    try:
-        connection = registry.find(engine, request.connection)
-        if connection is None:
-            raise SyncError(f"the connection {request.connection!r} is gone")
-        result = run_connection(engine, connection, request.kind == "delta", origin="requested", job_id=job_id)
-        status = "succeeded"
-        message = "deletions held for approval" if result.held else "applied"
-    except (SyncError, AuthError) as error:
-        message = str(error)
-    except Exception as error:  # the request must end with a status, whatever happened
-        message = f"unexpected error: {error!r}"
-    with engine.begin() as db:
-        db.execute(update(requests).where(requests.c.job_id == job_id).values(status=status, message=message))
+    if run_request(open_engine(database_url), job_id) == "unknown":
+        sys.exit(2)
 
 
 @sync_group.command("status")
@@ -167,18 +143,7 @@ def history(name, as_json, database_url) -> None:
 @database_option
 def approve(name, database_url) -> None:
     """Apply the deletions a sync held back."""
-    engine = open_engine(database_url)
-    count = 0
-    with engine.begin() as db:
-        for row in db.execute(select(held).where(held.c.connection == name)).all():
-            table = TABLES[row.entity]
-            db.execute(
-                update(table)
-                .where(table.c.connection == name, table.c.sourced_id == row.sourced_id)
-                .values(status="tobedeleted")
-            )
-            count += 1
-        db.execute(delete(held).where(held.c.connection == name))
+    count = approve_held(open_engine(database_url), name)
     click.echo(f"applied {count} held deletion(s)")
 
 

@@ -8,13 +8,11 @@ import sys
 import click
 
 from rosterlab.consumer import connections as registry
+from rosterlab.consumer.actions import ConnectionForm, InvalidConnection, build_connection, check_connection
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
-from rosterlab.consumer.schedules import KINDS, ScheduleError, describe, trigger_for
-from rosterlab.consumer.sources.rest import collection_path, detect_version
-from rosterlab.consumer.sources.sftp import SftpLocation, fetch
+from rosterlab.consumer.schedules import KINDS, describe
 from rosterlab.consumer.store import connect_store
-from rosterlab.spec.csv_bundle import read_bundle
 
 database_option = click.option(
     "--database",
@@ -143,66 +141,17 @@ def add(
     database_url,
 ) -> None:
     """Add (or replace) a connection."""
-    root = base_url.split("/ims/oneroster", 1)[0].rstrip("/")
-    auth, sftp = {}, {}
-    if source == "rest":
-        if not root or not client_id or not client_secret:
-            fail("a REST connection needs --url, --client-id and --client-secret")
-        if method == "oauth1":
-            auth = {"kind": "oauth1", "key": client_id, "secret": client_secret, "method": signature}
-        else:
-            auth = {
-                "kind": "oauth2",
-                "token_url": token_url or f"{root}/oauth/token",
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "scope": scope,
-                "client_auth": client_auth,
-                "username": username,
-                "password": password,
-            }
-    if source == "sftp":
-        if not (sftp_host and sftp_user and sftp_path) or not (sftp_password or sftp_key_file):
-            fail("an SFTP connection needs --sftp-host, --sftp-user, --sftp-path and a password or key file")
-        sftp = {
-            "host": sftp_host,
-            "port": sftp_port,
-            "username": sftp_user,
-            "path": sftp_path,
-            "password": sftp_password,
-            "key_file": sftp_key_file,
-            "host_key": sftp_host_key,
-        }
-    plan = {"kind": schedule, "at": at, "start": start, "delta": scheduled_delta}
-    if day is not None:
-        plan["day"] = day
-    if cron is not None:
-        plan["cron"] = cron
+    form = ConnectionForm(**{k: v for k, v in locals().items() if k != "database_url"})
     try:
-        trigger_for(plan)
-        connection = registry.Connection(
-            name=name,
-            source=source,
-            base_url=root,
-            version=version if source == "rest" else "auto",
-            auth=auth,
-            sftp=sftp,
-            csv_path=csv_path,
-            match_key=match_key,
-            username_suffix=username_suffix,
-            tenant=tenant,
-            schools=tuple(schools),
-            grades=tuple(grades),
-            subjects=tuple(subjects),
-            schedule=plan if schedule != "manual" else {},
-            concurrency=concurrency,
-            guard_count=guard_count,
-            guard_share=guard_share,
-        )
-    except (ScheduleError, ValueError) as error:
+        connection = build_connection(form)
+    except InvalidConnection as error:
         fail(str(error))
     registry.save(open_engine(database_url), connection)
-    where = root if source == "rest" else (f"{sftp_host}:{sftp_port}/{sftp_path}" if source == "sftp" else "uploads")
+    where = (
+        connection.base_url
+        if source == "rest"
+        else (f"{sftp_host}:{sftp_port}/{sftp_path}" if source == "sftp" else "uploads")
+    )
     click.echo(f"saved connection {name} ({source}, {connection.version}) to {where}; {describe(connection.schedule)}")
 
 
@@ -233,23 +182,6 @@ def remove(name, database_url) -> None:
     click.echo(f"removed {name}")
 
 
-def _test_rest(connection: registry.Connection) -> str:
-    with connection.client() as client:
-        version = detect_version(client) if connection.version == "auto" else connection.version
-        url = collection_path(connection.base_url, version, "org")
-        response = client.get(url, {"limit": "1"})
-    if response.status_code != 200:
-        raise SyncError(f"GET {url} answered HTTP {response.status_code}: {response.text[:200]}")
-    return f"answers OneRoster {version} at {url}"
-
-
-def _test_bundle(data: bytes, where: str) -> str:
-    bundle = read_bundle(data)
-    if bundle.issues:
-        raise SyncError(f"the bundle at {where} is invalid: " + "; ".join(str(i) for i in bundle.issues[:10]))
-    return f"the bundle at {where} is a valid OneRoster {bundle.version} bundle"
-
-
 @connection_group.command("test")
 @click.argument("name")
 @database_option
@@ -258,24 +190,7 @@ def test(name, database_url) -> None:
     engine = open_engine(database_url)
     connection = stored_connection(engine, name)
     try:
-        if connection.source == "rest":
-            said = _test_rest(connection)
-        elif connection.source == "sftp":
-            location = SftpLocation(**connection.sftp)
-            data, host_key = fetch(location)
-            if not location.host_key:
-                registry.pin_host_key(engine, name, host_key)
-            said = _test_bundle(data, f"sftp://{location.host}:{location.port}/{location.path}")
-        else:
-            if not connection.csv_path:
-                said = "takes uploads; nothing to reach"
-            else:
-                with open(connection.csv_path, "rb") as bundle:
-                    said = _test_bundle(bundle.read(), connection.csv_path)
-    except AuthError as error:
+        said = check_connection(engine, connection)
+    except (AuthError, SyncError) as error:
         fail(str(error), 1, "FAILED: ")
-    except SyncError as error:
-        fail(str(error), 1, "FAILED: ")
-    except OSError as error:
-        fail(f"cannot read {connection.csv_path}: {error.strerror}", 1, "FAILED: ")
     click.echo(f"OK: {connection.name} {said}")

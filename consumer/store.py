@@ -83,6 +83,16 @@ requests = Table(
 )
 
 
+progress = Table(
+    "sync_progress",
+    metadata,
+    Column("job_id", String, primary_key=True),
+    Column("entity", String, primary_key=True),
+    Column("received", Integer, nullable=False),
+    Column("total", Integer, nullable=True),
+)
+
+
 def connect_store(database_url: str) -> Engine:
     """The consumer's database (a SQLite file or a PostgreSQL URL), its tables created."""
     engine = create_engine(
