@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -161,6 +162,10 @@ def create_app(
     """The mock SIS over `engine` (or over `config.database_url`); `clock` tells time to the auth checks."""
     config = config or ServerConfig()
     engine = engine or connect(config.database_url)
+    if config.console:
+        from rosterlab.server.console.serve import with_console  # Flask is loaded only for the console
+
+        return with_console(config, engine, lambda chosen: create_app(replace(chosen, console=False), engine, clock))
     create_schema(engine)
     app = AsyncApp(__name__, middlewares=_middlewares())
     authenticator = None

@@ -40,7 +40,8 @@ def config_from_environment() -> ServerConfig:
     config = apply_profile(config, os.environ.get("ROSTERLAB_PROFILE") or "strict", quirks)
     faults = os.environ.get("ROSTERLAB_FAULTS")
     recording = os.environ.get("ROSTERLAB_RECORD_REQUESTS") == "1"
-    return replace(config, faults=Faults.parse(faults) if faults else None, record_requests=recording)
+    console = os.environ.get("ROSTERLAB_CONSOLE") == "1"
+    return replace(config, faults=Faults.parse(faults) if faults else None, record_requests=recording, console=console)
 
 
 def create_from_environment() -> Any:

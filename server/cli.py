@@ -108,6 +108,7 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
 @click.option("--quirk", "quirks", multiple=True, metavar="NAME[=VALUE]", help="One quirk switch on top (repeat).")
 @click.option("--faults", default=None, metavar="SPEC", help="A seeded fault mix: `mix`, or name=value,... .")
 @click.option("--record-requests", is_flag=True, help="Log every request, for `rosterlab report consumer`.")
+@click.option("--console", is_flag=True, help="Serve the web console at /console (log in with the admin password).")
 @click.option("--sftp", is_flag=True, help="Also publish the CSV export over SFTP.")
 @click.option("--sftp-port", default=2222, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--sftp-account", "sftp_accounts", multiple=True, metavar="USER:PASSWORD", help="Repeat.")
@@ -134,6 +135,7 @@ def serve(
     quirks: tuple[str, ...],
     faults: str | None,
     record_requests: bool,
+    console: bool,
     sftp: bool,
     sftp_port: int,
     sftp_accounts: tuple[str, ...],
@@ -146,6 +148,8 @@ def serve(
     """Run the mock SIS (OneRoster 1.1 and 1.2)."""
     if not token_path.startswith("/"):
         raise click.BadParameter("must start with /", param_hint="--token-path")
+    if console and not admin_password:
+        raise click.BadParameter("the console needs --admin-password (its login)", param_hint="--console")
     config = _config(
         database_url,
         secret_key_file,
@@ -179,6 +183,7 @@ def serve(
         ROSTERLAB_QUIRKS=",".join(quirks),
         ROSTERLAB_FAULTS=faults or "",
         ROSTERLAB_RECORD_REQUESTS="1" if record_requests else "0",
+        ROSTERLAB_CONSOLE="1" if console else "0",
     )
     click.echo(_banner(host, port, config, demo))
     if sftp:

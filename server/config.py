@@ -46,6 +46,7 @@ class ServerConfig:
     quirks: Quirks = field(default_factory=Quirks)
     faults: Faults | None = None
     record_requests: bool = False  # keep a log of every request for `rosterlab report consumer`
+    console: bool = False  # the web console at /console, and behaviour it can switch while serving
 
     def auth_methods(self, version: Version) -> frozenset[str]:
         """The authentication methods a version's endpoints accept ("oauth1", "oauth2")."""

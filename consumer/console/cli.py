@@ -35,6 +35,3 @@ def ui(host: str, port: int, password: str | None, database_url: str) -> None:
         pass
     finally:
         server.server_close()
-
-
-

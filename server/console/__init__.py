@@ -1,0 +1,1 @@
+"""The mock SIS's web console (`rosterlab serve --console`): browse, change time, switch behaviour, see clients."""
