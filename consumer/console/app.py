@@ -30,6 +30,7 @@ from rosterlab.consumer.console.forms import form_values, read_form
 from rosterlab.consumer.schedules import KINDS, describe
 from rosterlab.consumer.store import held, requests, runs
 from rosterlab.spec.csv_bundle import read_bundle
+from rosterlab.web import STATIC_FOLDER
 
 ADMIN = "admin"
 MAX_UPLOAD = 512 * 1024 * 1024
@@ -42,7 +43,7 @@ def create_console(
 ) -> Flask:
     """The console over a consumer database; `password` is the admin's. Syncs run in background threads
     (or through `run_in_background(function, *args)` when given)."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=STATIC_FOLDER)
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=MAX_UPLOAD,

@@ -26,6 +26,7 @@ from rosterlab.server.store.read import read_page
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.spec.endpoints import operation
 from rosterlab.spec.model import Version
+from rosterlab.web import STATIC_FOLDER
 
 ADMIN = "admin"
 SHOWN_REQUESTS = 200
@@ -56,7 +57,7 @@ def _label(document: dict[str, Any]) -> str:
 
 def create_sis_console(engine: Engine, config: ServerConfig, registry: Registry, password: str) -> Flask:
     """The console over the mock's store; `password` is the admin's (the server's admin password)."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=STATIC_FOLDER)
     app.config.update(SECRET_KEY=secrets.token_hex(32), SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       WTF_CSRF_TIME_LIMIT=None)  # fmt: skip
     CSRFProtect(app)
