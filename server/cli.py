@@ -67,12 +67,15 @@ def _prepare_store(config: ServerConfig, demo: bool) -> None:
     engine.dispose()
 
 
-def _banner(host: str, port: int, config: ServerConfig, demo: bool) -> str:
+def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: bool = False) -> str:
     origin = f"http://{host}:{port}"
     lines = [f"rosterlab mock SIS on {origin}  (database: {config.database_url})", ""]
     for document in DOCUMENTS:
         lines.append(f"  {document.title:<26} {origin}{document.base_path}")
-    lines += ["", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/", ""]
+    lines += ["", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/"]
+    if console:
+        lines.append(f"  console: {origin}/console/  (log in as admin with the admin password)")
+    lines.append("")
     if config.profile != "strict" or config.quirks.active:
         lines += [f"profile: {config.profile}; quirks: {', '.join(config.quirks.settings()) or 'none'}", ""]
     if config.faults is not None:
@@ -185,7 +188,7 @@ def serve(
         ROSTERLAB_RECORD_REQUESTS="1" if record_requests else "0",
         ROSTERLAB_CONSOLE="1" if console else "0",
     )
-    click.echo(_banner(host, port, config, demo))
+    click.echo(_banner(host, port, config, demo, console))
     if sftp:
         settings = _sftp_settings(
             host, sftp_port, sftp_accounts, sftp_keys, sftp_path, sftp_file, sftp_version, sftp_interval
