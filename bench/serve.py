@@ -70,6 +70,13 @@ def oauth1_headers(url: str) -> dict[str, str]:
     return {"Authorization": headers["Authorization"]}
 
 
+def served_body(database_url: str, page: tuple[str, dict[str, str]]) -> bytes:
+    """The bytes the mock answers for a page: what the raw baseline serves from memory."""
+    with mock_sis(database_url) as base:
+        path, params = page
+        return httpx.get(f"{base}{path}", params=params, headers=bearer(base), timeout=60).content
+
+
 def raw_baseline(body: bytes, workers: int, seconds: float, concurrency: int) -> Load:
     with tempfile.NamedTemporaryFile(suffix=".json") as file:
         file.write(body)
@@ -132,7 +139,8 @@ def main() -> None:
     if postgres:
         plans += [("postgresql", postgres, workers, "oauth2", [USERS_100, ENROLLMENTS_100, deep]) for workers in (1, 2)]
     cells: list[dict] = []
-    body = b""
+    body = served_body(sqlite, pages[USERS_100])
+    first_baselines = {workers: raw_baseline(body, workers, args.seconds, args.concurrency) for workers in (1, 2)}
     for database, url, workers, auth, names in plans:
         with mock_sis(url, workers) as base:
             token = bearer(base)
@@ -145,14 +153,22 @@ def main() -> None:
                 started = time.perf_counter()  # the first request of a page may build what later ones reuse
                 first = httpx.get(target, headers=sign(target), timeout=120)
                 cold_ms = (time.perf_counter() - started) * 1000
-                if not body and name == USERS_100:
-                    body = first.content
+                if first.status_code != 200:
+                    raise RuntimeError(f"{name}: HTTP {first.status_code} from {target}")
                 result = run_load(target, sign, args.seconds, args.concurrency)
                 cells.append({"database": database, "workers": workers, "auth": auth, "page": name,
                               "requests_per_second": round(result.per_second, 1), "p50_ms": round(result.p50_ms, 2),
                               "p99_ms": round(result.p99_ms, 2), "first_request_ms": round(cold_ms, 1),
                               "errors": result.errors})  # fmt: skip
-    baselines = {workers: raw_baseline(body, workers, args.seconds, args.concurrency) for workers in (1, 2)}
+    # The load generator shares the cores, so one short run of the baseline is noisy: it runs at the start and
+    # at the end of the served cells, and the better of the two is the ceiling.
+    baselines = {
+        workers: max(
+            (first_baselines[workers], raw_baseline(body, workers, args.seconds, args.concurrency)),
+            key=lambda result: result.per_second,
+        )
+        for workers in (1, 2)
+    }
     for workers, result in baselines.items():
         cells.append({"database": "(memory)", "workers": workers, "auth": "none", "page": "raw baseline, same bytes",
                       "requests_per_second": round(result.per_second, 1), "p50_ms": round(result.p50_ms, 2),
