@@ -43,7 +43,7 @@ SCENARIOS ?= generate_load serve sync csv_io quirks_matrix
 bench: $(STAMP) ## run the benchmarks (one with SCENARIOS=serve); figures in bench/results/
 	@for scenario in $(SCENARIOS); do \
 		case $$scenario in \
-			quirks_matrix) $(BIN)/python -m bench.quirks_matrix --users 1000 --seeds 2 || exit 1 ;; \
+			quirks_matrix) $(BIN)/python -m bench.quirks_matrix --users 300 --seeds 1 || exit 1 ;; \
 			*) $(BIN)/python -m bench.$$scenario --users $(BENCH_USERS) || exit 1 ;; \
 		esac; \
 	done

@@ -5,7 +5,7 @@ Compared against: a minimal ASGI app returning the same bytes from memory (the c
 the first page of the same collection (for deep offsets). The load generator (16 concurrent httpx clients)
 runs on the same 2 cores as the server. Prints a table and writes bench/results/serve.json.
 
-    python -m bench.serve [--users 100000] [--seconds 4] [--concurrency 16] [--no-postgresql]
+    python -m bench.serve [--users 100000] [--seconds 3] [--concurrency 16] [--no-postgresql]
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def raw_baseline(body: bytes, workers: int, seconds: float, concurrency: int) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--no-postgresql", action="store_true")
     args = parser.parse_args()

@@ -8,11 +8,12 @@ deletions. A record whose content did not change keeps its dateLastModified.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
 
-from rosterlab.server.store.load import create_schema, insert_records
+from rosterlab.server.store.load import create_schema, indexes_built_after, insert_records, is_empty
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.server.store.write import now, save
 from rosterlab.spec.csv_bundle import Issue, read_bundle
@@ -54,6 +55,10 @@ def _content(document: dict) -> dict:
     return strip(document)
 
 
+def _as_is(_connection):
+    return nullcontext()
+
+
 def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
     bundle = read_bundle(data)
@@ -67,7 +72,7 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     records, _ = import_records(bundle.rows, bundle.version)
     create_schema(engine)
     moment = now()
-    with engine.begin() as connection:
+    with engine.begin() as connection, (indexes_built_after if is_empty(connection) else _as_is)(connection):
         for entity, file in PRIMARY_FILE.items():
             mode = bundle.modes.get(file, "absent")
             incoming = {record["sourcedId"]: record for record in records.get(entity, [])}

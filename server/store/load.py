@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from rosterlab.server.store.revision import seed_revision
 from rosterlab.server.store.tables import (
@@ -143,11 +144,24 @@ def load(engine: Engine, records: Mapping[str, Iterable[Record]], *, replace: bo
             return insert_records(connection, records)
         for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))
-        # Into empty tables, building each index once at the end is far cheaper than keeping it up row by row.
-        indexes = [index for table in metadata.sorted_tables for index in table.indexes]
-        for index in indexes:
-            index.drop(connection)
-        counts = insert_records(connection, records)
-        for index in indexes:
-            index.create(connection)
-        return counts
+        with indexes_built_after(connection):
+            return insert_records(connection, records)
+
+
+@contextmanager
+def indexes_built_after(connection: Connection) -> Iterator[None]:
+    """Drop the tables' secondary indexes for the duration and build them again at the end, in the same
+    transaction: filling empty tables, building each index once is far cheaper than keeping it up row by row."""
+    indexes = [index for table in metadata.sorted_tables for index in table.indexes]
+    for index in indexes:
+        index.drop(connection)
+    yield
+    for index in indexes:
+        index.create(connection)
+
+
+def is_empty(connection: Connection) -> bool:
+    """Whether the store holds no records at all."""
+    return all(
+        connection.execute(select(table.c.sourced_id).limit(1)).first() is None for table in ENTITY_TABLES.values()
+    )
