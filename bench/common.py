@@ -45,7 +45,9 @@ def district_file(users: int, seed: int = 1) -> tuple[Path, dict[str, int]]:
         partial = path.with_suffix(".partial")
         partial.unlink(missing_ok=True)
         print(f"building a district of {users:,} users (kept in {path} for later runs)...", flush=True)
-        counts = load(connect(f"sqlite:///{partial}"), DistrictGenerator(DistrictPlan.for_users(users, seed)).streams())
+        counts = load(
+            connect(f"sqlite:///{partial}"), DistrictGenerator(DistrictPlan.for_users(users, seed)).streams(), bulk=True
+        )
         counts_file.write_text(json.dumps(counts))
         partial.rename(path)
     return path, json.loads(counts_file.read_text())

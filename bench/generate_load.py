@@ -43,7 +43,7 @@ def main() -> None:
     generate_rss = peak_rss_mb()
 
     started = time.perf_counter()
-    loaded = load(connect(database), DistrictGenerator(plan).streams())
+    loaded = load(connect(database), DistrictGenerator(plan).streams(), bulk=True)
     load_seconds = time.perf_counter() - started
     assert loaded == generated, "the load wrote a different number of records than were generated"
 

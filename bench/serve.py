@@ -59,7 +59,7 @@ def postgres_district(users: int, seed: int = 1) -> str | None:
             loaded = 0
     if not loaded:
         print(f"loading the district into PostgreSQL database {name} (kept for later runs)...", flush=True)
-        load(engine, DistrictGenerator(DistrictPlan.for_users(users, seed)).streams())
+        load(engine, DistrictGenerator(DistrictPlan.for_users(users, seed)).streams(), bulk=True)
     engine.dispose()
     return url
 

@@ -347,7 +347,7 @@ def generate(users: int, seed: int, as_of: str, database_url: str, csv_path: Pat
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
     try:
         engine = connect(database_url)
-        counts = load(engine, DistrictGenerator(plan).streams())
+        counts = load(engine, DistrictGenerator(plan).streams(), bulk=users >= 20_000)
     except SQLAlchemyError as error:
         _fail(database_url, error)
     click.echo(f"generated {len(plan.schools)} school(s): " + ", ".join(f"{n} {e}" for e, n in counts.items()))

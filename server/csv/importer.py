@@ -22,6 +22,7 @@ from rosterlab.spec.model import Version
 from rosterlab.spec.render import canonical_instant, render
 
 IGNORED = ("status", "dateLastModified")
+BULK_ROWS = 50_000  # from this many records, an import into an empty store builds the indexes once at the end
 # Files the binding defines whose rows the store cannot hold yet: refused rather than silently dropped.
 NOT_IMPORTED = ("userProfiles", "lineItemLearningObjectiveIds", "resultLearningObjectiveIds")
 
@@ -72,7 +73,8 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     records, _ = import_records(bundle.rows, bundle.version)
     create_schema(engine)
     moment = now()
-    with engine.begin() as connection, (indexes_built_after if is_empty(connection) else _as_is)(connection):
+    bulk = sum(len(rows) for rows in records.values()) >= BULK_ROWS
+    with engine.begin() as connection, (indexes_built_after if bulk and is_empty(connection) else _as_is)(connection):
         for entity, file in PRIMARY_FILE.items():
             mode = bundle.modes.get(file, "absent")
             incoming = {record["sourcedId"]: record for record in records.get(entity, [])}

@@ -136,14 +136,19 @@ def insert_records(connection: Connection, records: Mapping[str, Iterable[Record
     return counts
 
 
-def load(engine: Engine, records: Mapping[str, Iterable[Record]], *, replace: bool = True) -> dict[str, int]:
-    """Create the schema and load records in one transaction; with `replace`, empty the store first."""
+def load(
+    engine: Engine, records: Mapping[str, Iterable[Record]], *, replace: bool = True, bulk: bool = False
+) -> dict[str, int]:
+    """Create the schema and load records in one transaction; with `replace`, empty the store first, and with
+    `bulk` too (a district's worth), build the indexes once at the end."""
     create_schema(engine)
     with engine.begin() as connection:
         if not replace:
             return insert_records(connection, records)
         for table in reversed(metadata.sorted_tables):
             connection.execute(delete(table))
+        if not bulk:  # dropping and building every index costs more than it saves on a small load
+            return insert_records(connection, records)
         with indexes_built_after(connection):
             return insert_records(connection, records)
 
