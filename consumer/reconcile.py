@@ -111,9 +111,9 @@ def _batches(records: Iterable[Record], size: int) -> Iterator[dict[str, Record]
         yield batch
 
 
-def _rows(connection: Connection, table, name: str, ids: Iterable[str] | None, columns=None) -> dict[str, Any]:
+def _rows(connection: Connection, table, name: str, ids: Iterable[str] | None) -> dict[str, Any]:
     """Stored rows of a connection by sourcedId: all of them, or those of `ids`."""
-    columns = columns or (table.c.sourced_id, table.c.local_id, table.c.status, table.c.match_value, table.c.data)
+    columns = (table.c.sourced_id, table.c.local_id, table.c.status, table.c.match_value, table.c.data)
     mine = table.c.connection == name
     if ids is None:
         found = connection.execute(select(*columns).where(mine)).all()

@@ -56,10 +56,6 @@ def _content(document: dict) -> dict:
     return strip(document)
 
 
-def _as_is(_connection):
-    return nullcontext()
-
-
 def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
     bundle = read_bundle(data)
@@ -74,7 +70,10 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     create_schema(engine)
     moment = now()
     bulk = sum(len(rows) for rows in records.values()) >= BULK_ROWS
-    with engine.begin() as connection, (indexes_built_after if bulk and is_empty(connection) else _as_is)(connection):
+    with (
+        engine.begin() as connection,
+        indexes_built_after(connection) if bulk and is_empty(connection) else nullcontext(),
+    ):
         for entity, file in PRIMARY_FILE.items():
             mode = bundle.modes.get(file, "absent")
             incoming = {record["sourcedId"]: record for record in records.get(entity, [])}
