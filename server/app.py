@@ -30,12 +30,13 @@ from rosterlab.server.auth.oauth2 import TokenLeniency, TokenServer
 from rosterlab.server.auth.registry import Registry
 from rosterlab.server.auth.secrets import SecretBox
 from rosterlab.server.auth.token_endpoint import token_route
-from rosterlab.server.churn import late_arrival
+from rosterlab.server.churn import late_arrival, view_refresh
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
 from rosterlab.server.handlers import Handlers
 from rosterlab.server.quirks.faults_layer import FaultsLayer
 from rosterlab.server.quirks.quirks_layer import QuirksLayer
+from rosterlab.server.quirks.views import Views
 from rosterlab.server.request_log import RequestLog
 from rosterlab.server.responses import JSON
 from rosterlab.server.store.database import connect
@@ -172,15 +173,24 @@ def create_app(
     if config.authentication:
         registry = registry_for(config, engine)
         authenticator = Authenticator(registry, config, clock)
-        leniency = TokenLeniency(config.token_json_body, config.token_query_string, config.token_missing_grant_type)
+        leniency = TokenLeniency(
+            config.token_json_body or config.quirks.token_json_body,
+            config.token_query_string or config.quirks.token_query_only,
+            config.token_missing_grant_type or config.quirks.token_without_grant_type,
+        )
         token_server = TokenServer(registry, config.token_lifetime, clock)
         app.add_url_rule(config.token_path, "token", token_route(token_server, leniency), methods=["POST"])
     if config.admin_password:
         for path, name, route, methods in admin_routes(engine, config.admin_password):
             app.add_url_rule(path, name, route, methods=methods)
     allowed = AllowedMethods()
+    views = (
+        Views(engine, config.quirks.views_refresh_separately, config.quirks.seed, clock)
+        if config.quirks.views_refresh_separately
+        else None
+    )
     for document in DOCUMENTS:
-        handlers = Handlers(engine, config, document.version, authenticator)
+        handlers = Handlers(engine, config, document.version, authenticator, views)
         spec = served_document(document)
         allowed.add(document.base_path, spec)
         app.add_api(
@@ -204,7 +214,12 @@ def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine) 
     """The application wrapped in the configured quirks and faults (itself when there are none)."""
     served: Any = app
     if config.faults is not None:
-        served = FaultsLayer(served, config.faults, change=lambda: late_arrival(engine))
+        served = FaultsLayer(
+            served,
+            config.faults,
+            change=lambda: late_arrival(engine),
+            refresh=lambda before, seed: view_refresh(engine, before, seed),
+        )
     if config.quirks.active:  # outermost: limits and refusals happen at the provider's front door
         served = QuirksLayer(served, config.quirks, config.token_path)
     if config.record_requests:  # the log sees what the client sent and what it got back

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, delete, func, select
 
+from rosterlab.server.query.sql_filter import SqlDialect
 from rosterlab.server.store.load import create_schema
-from rosterlab.server.store.tables import ENTITY_TABLES, sis_state
+from rosterlab.server.store.tables import ENTITY_TABLES, INDEX_COLUMNS, links, sis_state
 from rosterlab.server.store.write import save
+from rosterlab.spec.entities import V1P2
 from rosterlab.spec.filter.fields import format_instant, parse_instant
+from rosterlab.spec.model import Ref
 
 SURNAMES = ("Rivera", "Okoro", "Lindqvist", "Haddad", "Novak", "Tanaka", "Byrne", "Costa")
 
@@ -267,3 +270,60 @@ def late_arrival(engine: Engine) -> str | None:
         return None
     record = {k: v for k, v in document.items() if k not in ("status", "dateLastModified")}
     return set_record(engine, "user", {**record, "sourcedId": "late-arrival", "username": "late.arrival"})
+
+
+# (entity, index column) of every single GUIDRef to a user: enrollments' user, results' student, ...
+USER_REFERENCES = tuple(
+    (entity.name, column)
+    for entity in V1P2.entities
+    for column, name in INDEX_COLUMNS.get(entity.name, {}).items()
+    for field in entity.all_fields
+    if field.name == name and isinstance(field.type, Ref) and field.type.target == "user"
+)
+
+
+def view_refresh(engine: Engine, before: int, seed: int) -> tuple[str | None, str | None]:
+    """A materialised view refreshed while a client pages users, in one transaction: among the active users
+    in the first `before` places of the users in sourcedId order (the default order), one chosen by `seed`
+    goes for good with every row that references it (enrollments, demographics, results, ...), so that the
+    users after it move up one place; another is marked tobedeleted with its enrollments and demographics,
+    dated at the next instant. The user hard-deleted is one no other user names as an agent, so no other user
+    goes with it. (hard-deleted sourcedId, tobedeleted sourcedId), None where there was no user to choose."""
+    create_schema(engine)
+    users = ENTITY_TABLES["user"]
+    with engine.begin() as connection:
+        order = SqlDialect(connection.dialect.name).text(users.c.sourced_id)
+        first = select(users.c.sourced_id, users.c.status).order_by(order).limit(max(0, before))
+        active = [sourced_id for sourced_id, status in connection.execute(first) if status == "active"]
+        agents = {
+            agent["sourcedId"]
+            for document in connection.execute(select(users.c.v1p2)).scalars()
+            for agent in document.get("agents", [])
+        }
+        rng = random.Random(f"{seed}:view-refresh")
+        alone = [sourced_id for sourced_id in active if sourced_id not in agents]
+        gone = rng.choice(alone) if alone else None
+        rest = [sourced_id for sourced_id in active if sourced_id != gone]
+        retired = rng.choice(rest) if rest else None
+        if gone is not None:
+            for entity, column in USER_REFERENCES:
+                table = ENTITY_TABLES[entity]
+                connection.execute(delete(table).where(table.c[column] == gone))
+            for entity in ("demographics", "user"):
+                table = ENTITY_TABLES[entity]
+                connection.execute(delete(table).where(table.c.sourced_id == gone))
+            connection.execute(delete(links).where(links.c.owner_id == gone))
+        if retired is not None:
+            stamp = next_stamp(connection)
+            enrollments, demographics = ENTITY_TABLES["enrollment"], ENTITY_TABLES["demographics"]
+            # The demographics first: saving a record rewrites the links of its sourcedId, the user's included.
+            dependants = [
+                ("demographics", demographics.c.sourced_id == retired),
+                ("enrollment", (enrollments.c.user_id == retired) & (enrollments.c.status == "active")),
+                ("user", users.c.sourced_id == retired),
+            ]
+            for entity, condition in dependants:
+                for document in connection.execute(select(ENTITY_TABLES[entity].c.v1p2).where(condition)).scalars():
+                    save(connection, entity, {**document, "status": "tobedeleted", "dateLastModified": stamp})
+            _set_clock(connection, stamp)
+    return gone, retired

@@ -246,11 +246,14 @@ def profiles() -> None:
         ]
         switches = ", ".join(profile.quirks.settings() + settings)
         click.echo(f"  {profile.name:<20} {profile.imitates}")
+        click.echo(f"  {'':<20}   sources: {profile.sources}")
         if switches:
-            click.echo(f"  {'':<20}   {switches}")
-    click.echo("\nQuirk switches (--quirk NAME[=VALUE], on top of a profile):")
+            click.echo(f"  {'':<20}   switches: {switches}")
+    click.echo(
+        "\nQuirk switches (--quirk NAME[=VALUE], on top of a profile; seed=N chooses the records data faults touch):"
+    )
     for name, (what, who) in QUIRK_DESCRIPTIONS.items():
-        click.echo(f"  {name:<24} {what}  [{who}]")
+        click.echo(f"  {name:<30} {what}" + (f"  [seen at: {who}]" if who != "-" else ""))
     click.echo("\nFaults (--faults mix | name=value,...; seeded and reproducible):")
     for name, what in FAULT_DESCRIPTIONS.items():
         click.echo(f"  {name:<20} {what}")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from connexion import request as current_request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
 from rosterlab.server.auth.guard import Authenticator
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query, read_selection
+from rosterlab.server.quirks.views import Views
 from rosterlab.server.responses import JSON, absolute_hrefs, collection_body, link_header, single_body
 from rosterlab.server.store.read import read_one, read_page
 from rosterlab.server.write import handlers as writes
+from rosterlab.server.write.validate import Leniency
 from rosterlab.spec.endpoints import Operation, OpKind
 from rosterlab.spec.model import Version
 
@@ -44,9 +47,15 @@ class Handlers:
     """Builds the handlers of one API (a version and its services) over one database."""
 
     def __init__(
-        self, engine: Engine, config: ServerConfig, version: Version, authenticator: Authenticator | None = None
+        self,
+        engine: Engine,
+        config: ServerConfig,
+        version: Version,
+        authenticator: Authenticator | None = None,
+        views: Views | None = None,
     ) -> None:
         self.engine = engine
+        self.views = views
         self.config = config
         self.version = version
         self.authenticator = authenticator
@@ -59,6 +68,14 @@ class Handlers:
         orgs = () if self.authenticator is None else self.authenticator.check(request, operation, self.version).orgs
         _check_path(params)
         return orgs
+
+    def reading(self, entity_name: str) -> AbstractContextManager[Connection]:
+        """A connection to read `entity_name` from: the store, or its view when views refresh separately."""
+        return self.views.reading(entity_name) if self.views is not None else self.engine.connect()
+
+    def hrefs(self, body: bytes, origin: str) -> bytes:
+        """Stored hrefs are paths; absolute unless the `relative_hrefs` quirk serves them as they are."""
+        return body if self.config.quirks.relative_hrefs else absolute_hrefs(body, origin)
 
     def origin(self, request: Any) -> str:
         if self.config.public_url:
@@ -91,7 +108,7 @@ class Handlers:
             request = current_request
             orgs = self._admit(request, operation, params)
             query = read_collection_query(self._query(request), entity, version, config)
-            with self.engine.connect() as connection:
+            with self.reading(entity.name) as connection:
                 page = read_page(connection, operation, version, params, query, orgs, config.quirks)
             origin = self.origin(request)
             body = collection_body(key, page.documents, query.selection.fields, version, page.warnings)
@@ -105,7 +122,7 @@ class Handlers:
                     page.total,
                 ),
             }
-            return Response(absolute_hrefs(body, origin), 200, headers, media_type=JSON)
+            return Response(self.hrefs(body, origin), 200, headers, media_type=JSON)
 
         return _named(collection, operation)
 
@@ -120,15 +137,16 @@ class Handlers:
             orgs = self._admit(request, operation, params)
             query = self._query(request)
             selection = read_selection(query.get("fields", []), entity, version, config)
-            with self.engine.connect() as connection:
+            with self.reading(entity.name) as connection:
                 document = read_one(connection, operation, version, params["sourcedId"], orgs, config.quirks)
             body = single_body(key, document, selection.fields, version, selection.warnings)
-            return Response(absolute_hrefs(body, self.origin(request)), 200, media_type=JSON)
+            return Response(self.hrefs(body, self.origin(request)), 200, media_type=JSON)
 
         return _named(single, operation)
 
     def _write(self, operation: Operation) -> Handler:
         version, engine = self.version, self.engine
+        leniency = Leniency.from_quirks(self.config.quirks)
 
         async def write(**params: str) -> Response:
             request = current_request
@@ -138,9 +156,9 @@ class Handlers:
                 return Response(status_code=204)
             body = await request.body()
             if operation.kind is OpKind.PUT:
-                status = writes.put(engine, operation, version, params["sourcedId"], body, orgs)
+                status = writes.put(engine, operation, version, params["sourcedId"], body, orgs, leniency=leniency)
                 return Response(status_code=status)
-            pairs = writes.create_many(engine, operation, version, dict(params), body, orgs)
+            pairs = writes.create_many(engine, operation, version, dict(params), body, orgs, leniency=leniency)
             return Response(pairs, 201, media_type=JSON)
 
         return _named(write, operation)

@@ -301,7 +301,7 @@ def test_token_endpoint_is_strict_by_default(server):
     assert httpx.post(f"{live.url}/oauth/token", json=body).status_code in (400, 401)
     assert httpx.post(f"{live.url}/oauth/token", params=body).status_code in (400, 401)
     no_grant = httpx.post(f"{live.url}/oauth/token", auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret))
-    assert no_grant.status_code == 400 and no_grant.json()["error"] == "unsupported_grant_type"
+    assert no_grant.status_code == 400 and no_grant.json()["error"] == "invalid_request"
 
 
 def test_lenient_token_switches(demo_engine):

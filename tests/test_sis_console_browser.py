@@ -1,5 +1,5 @@
 """The mock SIS's console in a real browser (Playwright driving Chromium, headless): browse with the API's
-filters, advance the clock, switch the profile the API behaves by, issue and revoke credentials, and read
+filters, advance the clock, switch the profile and quirks the API behaves by, issue and revoke credentials, and read
 the request log with its consumer report. Screenshots go into the test's temporary folder."""
 
 from __future__ import annotations
@@ -48,6 +48,14 @@ def api(url: str, **params: str) -> httpx.Response:
     return httpx.get(f"{url}{USERS}", params=params, headers={"Authorization": f"Bearer {bearer}"})
 
 
+def page_sizes_become(url: str, size: int, what: str) -> None:
+    """Wait (a few seconds at most) until the API serves pages of `size` users when asked for 100."""
+    deadline = time.monotonic() + 10
+    while len(api(url, limit="100").json()["users"]) != size:
+        assert time.monotonic() < deadline, f"the API did not {what}"
+        time.sleep(0.3)
+
+
 def log_in(page, url: str) -> None:
     page.goto(f"{url}/console/")
     page.fill("input[name=password]", PASSWORD)
@@ -85,11 +93,55 @@ def test_browse_advance_and_switch_the_profile(sis, page):
     page.select_option("select[name=profile]", "powerschool")
     page.click("button:has-text('Switch')")
     assert page.text_content("#profile") == "powerschool"
-    deadline = time.monotonic() + 10
-    while len(api(sis, limit="100").json()["users"]) != 75:  # PowerSchool's page cap, once the worker sees it
-        assert time.monotonic() < deadline, "the API did not switch to the powerschool profile"
-        time.sleep(0.3)
+    page_sizes_become(sis, 75, "switch to the powerschool profile")  # its page cap, once the worker sees it
     page.shot("switched")
+
+
+def test_switch_a_quirk_on_and_off_and_refuse_a_bad_one(sis, page):
+    log_in(page, sis)
+    assert page.input_value("input[name=quirks]") == ""
+    assert page.text_content("#quirks") == "none"
+    assert len(api(sis, limit="100").json()["users"]) == 100
+
+    page.fill("input[name=quirks]", "page_cap=7")
+    page.click("button:has-text('Switch')")
+    assert page.text_content(".flash").startswith("Switched")
+    assert page.text_content("#profile") == "strict"
+    assert page.text_content("#quirks") == "page_cap=7"
+    assert page.input_value("input[name=quirks]") == "page_cap=7"  # prefilled with what is in force
+    page_sizes_become(sis, 7, "switch page_cap=7 on")
+    page.shot("quirk-on")
+
+    page.fill("input[name=quirks]", "teleport")
+    page.click("button:has-text('Switch')")
+    error = page.text_content(".flash.error")
+    assert error.startswith("Not switched") and "teleport" in error
+    assert page.text_content("#quirks") == "page_cap=7"  # nothing stored
+    page.shot("quirk-refused")
+    page.fill("input[name=quirks]", "page_cap=seven")
+    page.click("button:has-text('Switch')")
+    assert "page_cap" in page.text_content(".flash.error")
+    time.sleep(1.5)  # longer than a worker takes to see a change
+    assert len(api(sis, limit="100").json()["users"]) == 7
+
+    page.fill("input[name=quirks]", "")
+    page.click("button:has-text('Switch')")
+    assert page.text_content("#quirks") == "none"
+    assert page.input_value("input[name=quirks]") == ""
+    page_sizes_become(sis, 100, "switch page_cap=7 off")
+    page.shot("quirk-off")
+
+    page.select_option("select[name=profile]", "powerschool")
+    page.fill("input[name=quirks]", "page_cap=7")
+    page.click("button:has-text('Switch')")  # on top of the profile's own page_cap=75
+    assert page.text_content("#profile") == "powerschool"
+    assert page.text_content("#quirks") == "page_cap=7"
+    page_sizes_become(sis, 7, "switch page_cap=7 on over the powerschool profile")
+    page.fill("input[name=quirks]", "")
+    page.click("button:has-text('Switch')")
+    assert page.text_content("#quirks") == "page_cap=75"
+    assert page.input_value("input[name=quirks]") == ""
+    page_sizes_become(sis, 75, "switch page_cap=7 off (back to powerschool's 75)")
 
 
 def test_issue_and_revoke_credentials_and_read_the_consumer_report(sis, page):

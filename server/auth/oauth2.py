@@ -8,6 +8,8 @@ no `grant_type` at all (client credentials are meant).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import os
 import secrets
@@ -18,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+    OAuth2Error,
+    UnsupportedGrantTypeError,
+)
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant, ResourceOwnerPasswordCredentialsGrant
 from authlib.oauth2.rfc6749.util import scope_to_list
 
@@ -32,6 +41,9 @@ os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 logging.getLogger("authlib.oauth2.rfc6749.grants").setLevel(logging.INFO)
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+GRANT_TYPES = ("client_credentials", "password")
+# RFC 6749 5.2: an error_description holds only these characters (authlib raises on any other).
+_DESCRIBABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,12 @@ class TokenLeniency:
     json_body: bool = False
     query_string: bool = False
     missing_grant_type: bool = False
+
+
+def describable(text: str, limit: int = 120) -> str:
+    """`text` (from a request) fit for an error_description: other characters as `?`, at most `limit` long."""
+    shown = "".join(c if c in _DESCRIBABLE else "?" for c in text[:limit])
+    return shown + "..." if len(text) > limit else shown
 
 
 def scope_uris(names: frozenset[str] | set[str]) -> str:
@@ -85,7 +103,7 @@ def _check_requested_scopes(request: OAuth2Request) -> None:
     names = {sc.scope_name(scope) for scope in requested}
     unknown = sorted(names - set(ALL_SCOPES))
     if unknown:
-        raise InvalidScopeError(description=f"unknown scope(s): {', '.join(unknown)}")
+        raise InvalidScopeError(description=f"unknown scope(s): {describable(', '.join(unknown))}")
     refused = sorted(names - request.client.client.scopes)
     if refused:
         raise InvalidScopeError(description=f"this client is not granted: {', '.join(refused)}")
@@ -179,8 +197,25 @@ class TokenServer(AuthorizationServer):
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:
         return request
 
+    def get_token_grant(self, request: OAuth2Request):
+        try:
+            return super().get_token_grant(request)
+        except UnsupportedGrantTypeError as error:
+            error.description = (
+                f"grant_type {describable(request.payload.grant_type or '')} is not supported"
+                f" (supported: {', '.join(GRANT_TYPES)})"
+            )
+            raise
+
     def handle_response(self, status: int, body: Any, headers: list[tuple[str, str]]):
         return status, body, headers
+
+    def handle_error_response(self, request: OAuth2Request, error: OAuth2Error):
+        if isinstance(error, InvalidClientError):
+            # 401 with WWW-Authenticate however the client authenticated: RFC 6749 5.2 requires it for Basic
+            # and allows it for credentials in the body, so a failed authentication is always answered alike.
+            error.status_code = 401
+        return super().handle_error_response(request, error)
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         return None
@@ -189,4 +224,22 @@ class TokenServer(AuthorizationServer):
         self, method: str, uri: str, headers: Mapping[str, str], data: dict[str, str]
     ) -> tuple[int, Any, list[tuple[str, str]]]:
         """Answer a token request whose parameters have been gathered into `data`."""
-        return self.create_token_response(_Request(method, uri, headers, data))
+        request = _Request(method, uri, headers, data)
+        if not _basic_credentials_readable(headers):
+            malformed = "malformed Basic credentials: expected base64 of UTF-8 client_id:client_secret"
+            return self.handle_error_response(request, InvalidClientError(description=malformed))
+        if not data.get("grant_type"):
+            return self.handle_error_response(request, InvalidRequestError(description="grant_type is missing"))
+        return self.create_token_response(request)
+
+
+def _basic_credentials_readable(headers: Mapping[str, str]) -> bool:
+    """Whether an `Authorization: Basic` header, if any, decodes (authlib fails on one that is not UTF-8)."""
+    kind, _, credentials = headers.get("Authorization", "").strip().partition(" ")
+    if kind.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True

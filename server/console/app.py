@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from rosterlab.server.auth.registry import ALL_SCOPES, Registry
 from rosterlab.server.churn import advance, clock
 from rosterlab.server.config import ServerConfig
-from rosterlab.server.console.live import configured, store_settings, stored_settings
+from rosterlab.server.console.live import configured, store_settings, stored_settings, switches_beyond
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query
 from rosterlab.server.quirks.profiles import PROFILES
@@ -95,14 +95,14 @@ def create_sis_console(engine: Engine, config: ServerConfig, registry: Registry,
                 for name, table in ENTITY_TABLES.items()
             }
             now = clock(connection).isoformat()
-        profile, faults = stored_settings(engine)
-        effective = configured(config, profile, faults)
+        effective = configured(config, *stored_settings(engine))
         return render_template(
             "sis_overview.html",
             counts=counts,
             now=now,
-            profile=profile or config.profile,
+            profile=effective.profile,
             quirks=effective.quirks.settings(),
+            switches=",".join(switches_beyond(effective.quirks, effective.profile)),
             faults=effective.faults.text() if effective.faults else "",
             profiles=PROFILES,
         )
@@ -127,7 +127,12 @@ def create_sis_console(engine: Engine, config: ServerConfig, registry: Registry,
     @login_required
     def switch_behaviour() -> Any:
         try:
-            store_settings(engine, request.form.get("profile", "strict"), request.form.get("faults", "").strip())
+            store_settings(
+                engine,
+                request.form.get("profile", "strict"),
+                request.form.get("faults", "").strip(),
+                request.form.get("quirks", "").strip(),
+            )
         except ValueError as error:
             flash(f"Not switched: {error}", "error")
         else:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rosterlab.server.config import ServerConfig, UnknownFieldPolicy
 from rosterlab.server.errors import OneRosterError
-from rosterlab.spec.filter import FilterError, Node, parse
+from rosterlab.spec.filter import FilterError, Node, Op, Predicate, parse
 from rosterlab.spec.model import Entity, Version
 from rosterlab.spec.openapi import FIELD_NAME_PATTERN
 
 INT32_MAX = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+")
 _FIELD_NAME = re.compile(FIELD_NAME_PATTERN)
+T = TypeVar("T")
 
 
 @dataclass
@@ -81,29 +83,63 @@ def read_selection(values: Sequence[str], entity: Entity, version: Version, conf
 def read_collection_query(
     query: dict[str, list[str]], entity: Entity, version: Version, config: ServerConfig
 ) -> CollectionQuery:
-    """Check a collection request's parameters; raise OneRosterError (400) on any malformed one."""
-    limit_text = _single(query.get("limit", []), "limit")
-    offset_text = _single(query.get("offset", []), "offset")
-    limit = config.default_limit if limit_text is None else _whole_number(limit_text, "limit", 1)
-    offset = 0 if offset_text is None else _whole_number(offset_text, "offset", 0)
-    filter_text = _single(query.get("filter", []), "filter")
-    tree = None
+    """Check a collection request's parameters; raise OneRosterError (400) on any malformed one (unless the
+    `lenient_paging_params` quirk ignores malformed paging and sort, and answers a malformed filter with an
+    empty page)."""
+    quirks = config.quirks
+    limit = _lenient(quirks.lenient_paging_params, lambda: _limit(query, config), config.default_limit)
+    offset = _lenient(quirks.lenient_paging_params, lambda: _offset(query), 0)
+    tree: Node | None = None
+    filter_text = _lenient(quirks.lenient_paging_params, lambda: _single(query.get("filter", []), "filter"), "")
+    if filter_text == "":
+        filter_text, tree = None, NOTHING
     if filter_text is not None:
         try:
             tree = parse(filter_text)
         except FilterError as error:
-            raise OneRosterError(400, "invalid_filter_field", f"filter: {error}") from None
+            if not quirks.lenient_paging_params:
+                raise OneRosterError(400, "invalid_filter_field", f"filter: {error}") from None
+            tree = NOTHING
+    sort, order = _lenient(quirks.lenient_paging_params, lambda: _sort(query), (None, "asc"))
+    return CollectionQuery(
+        limit=min(limit, config.max_limit, quirks.page_cap or limit),
+        offset=0 if quirks.ignore_offset else offset,
+        filter=tree,
+        sort=sort,
+        descending=order == "desc",
+        selection=read_selection(query.get("fields", []), entity, version, config),
+    )
+
+
+NOTHING: Node = Predicate(("sourcedId",), Op.EQ, "")
+"""A filter no record matches: what a lenient provider answers a filter it cannot read with."""
+
+
+def _limit(query: dict[str, list[str]], config: ServerConfig) -> int:
+    text = _single(query.get("limit", []), "limit")
+    return config.default_limit if text is None else _whole_number(text, "limit", 1)
+
+
+def _offset(query: dict[str, list[str]]) -> int:
+    text = _single(query.get("offset", []), "offset")
+    return 0 if text is None else _whole_number(text, "offset", 0)
+
+
+def _sort(query: dict[str, list[str]]) -> tuple[str | None, str]:
     sort = _single(query.get("sort", []), "sort")
     if sort is not None and not _FIELD_NAME.match(sort):
         raise OneRosterError(400, "invaliddata", f"sort must name a field, not {sort!r}")
     order = _single(query.get("orderBy", []), "orderBy") or "asc"
     if order not in ("asc", "desc"):
         raise OneRosterError(400, "invaliddata", f"orderBy must be asc or desc, not {order!r}")
-    return CollectionQuery(
-        limit=min(limit, config.max_limit, config.quirks.page_cap or limit),
-        offset=offset,
-        filter=tree,
-        sort=sort,
-        descending=order == "desc",
-        selection=read_selection(query.get("fields", []), entity, version, config),
-    )
+    return sort, order
+
+
+def _lenient(lenient: bool, read: Callable[[], T], fallback: T) -> T:
+    """`read()`, or `fallback` where a lenient provider ignores what it cannot read."""
+    try:
+        return read()
+    except OneRosterError:
+        if lenient:
+            return fallback
+        raise

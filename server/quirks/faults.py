@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+VIEW_REFRESH = 2  # the change_mid_pull of a provider that pages materialised views
+
 # name -> what it does
 DESCRIPTIONS: dict[str, str] = {
     "seed": "the seed of every decision",
@@ -20,7 +22,12 @@ DESCRIPTIONS: dict[str, str] = {
     "burst_length": "how many 503s a burst lasts",
     "reset": "share of responses cut off mid-body (the connection drops)",
     "truncate": "share of 200s whose JSON is truncated",
-    "change_mid_pull": "1: the data set changes once, between two pages of a pull",
+    "change_mid_pull": (
+        "1: the data set changes once, between two pages of a pull (a user arrives); 2: a materialised view is "
+        "refreshed between two pages of users (Ed-Fi): one active user before the offset is hard-deleted with "
+        "every row that references it, so offset paging skips a user who still exists, another turns "
+        "tobedeleted after the client received it as active, and no response carries X-Total-Count or Link"
+    ),
     "expire_token_after": "a bearer token stops working after this many requests (0: never)",
 }
 
@@ -57,6 +64,8 @@ class Faults:
                 number = float(value) if kinds[name] in ("float", float) else int(value)
             except ValueError:
                 raise ValueError(f"fault {name} takes a number, not {value!r}") from None
+            if name == "change_mid_pull" and number not in (0, 1, VIEW_REFRESH):
+                raise ValueError(f"fault change_mid_pull takes 0, 1 or {VIEW_REFRESH}, not {value!r}")
             faults = replace(faults, **{name: number})
         return faults
 

@@ -8,7 +8,9 @@ import secrets
 from typing import Any
 
 from rosterlab.server.errors import error_body, version_of_path
+from rosterlab.server.quirks import bodies
 from rosterlab.server.quirks.asgi import ASGIApp, Buffered, Receive, Scope, Send, answer, buffered, query_pairs
+from rosterlab.server.quirks.rate_limit import REFUSAL, RateLimiter
 from rosterlab.server.quirks.switches import Quirks
 
 V1P1_ROOT = "/ims/oneroster/v1p1"
@@ -36,14 +38,16 @@ def _strings(value: Any) -> Any:
     return value
 
 
-def _flatten_code_minor(info: dict[str, Any]) -> dict[str, Any]:
-    minor = info.get("imsx_CodeMinor")
-    if not isinstance(minor, dict):
-        return info
-    fields = minor.get("imsx_codeMinorField") or [{}]
-    flat = {k: v for k, v in info.items() if k != "imsx_CodeMinor"}
-    flat["imsx_codeMinor"] = fields[0].get("imsx_codeMinorFieldValue", "")
-    return flat
+def _client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+def _bearer(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return value[:7].lower() == b"bearer "
+    return True  # no credentials at all: the load balancer asks for its session first
 
 
 class QuirksLayer:
@@ -55,6 +59,7 @@ class QuirksLayer:
         self.token_path = token_path
         self.in_flight = 0
         self.cookies: set[str] = set()
+        self.rate_limiter = RateLimiter(quirks.rate_limit) if quirks.rate_limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,12 +93,22 @@ class QuirksLayer:
         if q.no_school_endpoints and SCHOOL_SUBPATH.match(path):
             await self._refuse(send, path, 404, "unknownobject", "this endpoint is not supported")
             return
-        if q.lb_cookie and not self._has_cookie(scope):
+        limits: dict[str, str] = {}
+        if self.rate_limiter is not None:
+            verdict = self.rate_limiter.admit(_client_address(scope))
+            if not verdict.allowed:
+                await answer(send, 429, REFUSAL, {**verdict.headers, "Content-Type": "text/plain; charset=utf-8"})
+                return
+            limits = verdict.headers
+        # Without a bearer token there is no session to look for: the application says what it accepts.
+        if q.lb_cookie and _bearer(scope) and not self._has_cookie(scope):
             await self._refuse(send, path, 401, "unauthorisedrequest", "session not found (no load-balancer cookie)")
             return
         response = await buffered(self.app, scope, receive)
         if response.complete:
             self._respond(scope, response)
+        for name, value in limits.items():
+            response.set_header(name, value)
         await response.send(send)
 
     def _has_cookie(self, scope: Scope) -> bool:
@@ -107,14 +122,9 @@ class QuirksLayer:
 
     def _respond(self, scope: Scope, response: Buffered) -> None:
         q = self.quirks
-        path = scope["path"]
-        if response.status >= 400 and q.flat_code_minor:
-            body = response.json()
-            if isinstance(body, dict) and "statusInfoSet" in body:
-                body["statusInfoSet"] = [_flatten_code_minor(i) for i in body["statusInfoSet"]]
-                response.set_json(body)
-            elif isinstance(body, dict):
-                response.set_json(_flatten_code_minor(body))
+        if response.status >= 400:
+            self._error(response)
+            return
         if response.status != 200:
             return
         if q.no_count_headers:
@@ -126,15 +136,57 @@ class QuirksLayer:
                 r"offset=(\d+)([^>]*)>;\s*rel=\"last\"", lambda m: f'offset={int(m[1]) + 1}{m[2]}>; rel="last"', link
             )
             response.set_header("Link", link + ",")  # the ",\n" of a joined list; HTTP carries the comma
+        if self._rewrites_bodies:
+            body = response.json()
+            if isinstance(body, dict):
+                response.set_json(self._rewritten(scope, body))
+
+    @property
+    def _rewrites_bodies(self) -> bool:
+        q = self.quirks
+        return any(
+            (
+                q.string_booleans,
+                q.status_info_on_success,
+                q.wrong_envelope_keys,
+                q.null_optional_fields,
+                q.string_periods,
+                q.empty_parent,
+            )
+        )
+
+    def _rewritten(self, scope: Scope, body: dict[str, Any]) -> dict[str, Any]:
+        q, path = self.quirks, scope["path"]
+        version = version_of_path(path)
+        selected = any(name == "fields" for name, _ in query_pairs(scope))
+        for entity, record in bodies.records(body, version):
+            if entity is not None and q.null_optional_fields and not selected:
+                bodies.null_optional_fields(record, entity)
+            if q.string_periods:
+                bodies.string_periods(record)
+            if entity is not None and q.empty_parent:
+                bodies.empty_parent(record, entity)
+        if q.wrong_envelope_keys:
+            body = bodies.with_keys_after_path(body, path)
         if q.string_booleans and path.startswith(V1P1_ROOT + "/"):
-            body = response.json()
-            if body is not None:
-                response.set_json(_strings(body))
-        if q.status_info_on_success:
-            body = response.json()
-            if isinstance(body, dict) and "statusInfoSet" not in body:  # a warning already there stays
-                body["statusInfoSet"] = [SUCCESS_INFO]
-                response.set_json(body)
+            body = _strings(body)
+        if q.status_info_on_success and "statusInfoSet" not in body:  # a warning already there stays
+            body["statusInfoSet"] = [SUCCESS_INFO]
+        return body
+
+    def _error(self, response: Buffered) -> None:
+        q = self.quirks
+        if not (q.flat_code_minor or q.auth_errors_without_code_minor or q.error_body_plain):
+            return
+        body = response.json()
+        if q.error_body_plain:
+            response.set_json(bodies.plain_error(body))
+            return
+        if q.auth_errors_without_code_minor and response.status in (401, 403, 404):
+            body = bodies.map_status_infos(body, bodies.without_code_minor)
+        elif q.flat_code_minor:
+            body = bodies.map_status_infos(body, bodies.flat_status)
+        response.set_json(body)
 
     async def _token(self, scope: Scope, receive: Receive, send: Send) -> None:
         q = self.quirks

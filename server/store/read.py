@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Text, and_, cast, func, select
+import orjson
+from sqlalchemy import Connection, Select, Text, and_, cast, func, select
 
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import CollectionQuery
 from rosterlab.server.query.relations import check_parents, nested_condition, selection_condition
 from rosterlab.server.query.sql_filter import FilterCompiler, SqlDialect
 from rosterlab.server.query.visibility import expand_orgs, visibility
+from rosterlab.server.quirks import data_faults
 from rosterlab.server.quirks.switches import STANDARD, Quirks
 from rosterlab.server.store import page_index
 from rosterlab.server.store.tables import entity_table
@@ -62,9 +64,11 @@ def read_page(
     if query.filter is not None:
         try:
             conditions.append(compiler.compile(query.filter))
-        except FilterFieldError as error:
-            raise OneRosterError(400, "invalid_filter_field", str(error)) from None
-        except FilterValueError as error:
+        except (FilterFieldError, FilterValueError) as error:
+            if quirks.lenient_paging_params:  # a filter it cannot apply matches nothing
+                return Page([], 0, list(query.selection.warnings))
+            if isinstance(error, FilterFieldError):
+                raise OneRosterError(400, "invalid_filter_field", str(error)) from None
             raise OneRosterError(400, "invaliddata", f"filter: {error}") from None
     where = and_(*conditions) if conditions else None
     warnings: list[tuple[str, str]] = list(query.selection.warnings)
@@ -73,9 +77,12 @@ def read_page(
         try:
             key = compiler.sort_key(query.sort)
         except FilterFieldError as error:
-            if version is not Version.V1P1:
+            if quirks.ignore_unknown_sort or quirks.lenient_paging_params:
+                pass  # the default order, without a word
+            elif version is not Version.V1P1:
                 raise OneRosterError(400, "invaliddata", f"sort: {error}") from None
-            warnings.append(("invalid_sort_field", f"sort: {error}; default order used"))
+            else:
+                warnings.append(("invalid_sort_field", f"sort: {error}; default order used"))
         else:
             order.append(key.desc().nulls_last() if query.descending else key.asc().nulls_first())
     order.append(compiler.dialect.text(table.c.sourced_id))
@@ -86,20 +93,68 @@ def read_page(
     counted = unfiltered if quirks.total_before_filter else conditions
     if counted:
         count = count.where(and_(*counted))
+    keys = select(table.c.sourced_id).order_by(*order)
+    if where is not None:
+        keys = keys.where(where)
+    if quirks.reshapes_collections:
+        return _reshaped_page(connection, entity.name, version, keys, query, quirks, warnings)
     found = page_index.total(connection, count)
     if query.offset >= found:
         documents = []
     elif query.offset < page_index.DEEP_OFFSET:
         documents = [row[0] for row in connection.execute(rows)]
     else:
-        keys = select(table.c.sourced_id).order_by(*order)
-        if where is not None:
-            keys = keys.where(where)
         wanted = page_index.ordered_keys(connection, keys)[query.offset : query.offset + query.limit]
-        fetch = select(table.c.sourced_id, cast(table.c[version.slug], Text)).where(table.c.sourced_id.in_(wanted))
-        by_id = dict(connection.execute(fetch).all())
-        documents = [by_id[sourced_id] for sourced_id in wanted if sourced_id in by_id]
-    return Page(documents, found, warnings)
+        documents = _documents(connection, entity.name, version, wanted)
+    return Page(_with_dangling_refs(connection, entity.name, documents, quirks), found, warnings)
+
+
+def _documents(connection: Connection, entity_name: str, version: Version, wanted: list[str]) -> list[str]:
+    """The documents of these sourcedIds, in this order."""
+    by_id = _documents_by_id(connection, entity_name, version, wanted)
+    return [by_id[sourced_id] for sourced_id in wanted if sourced_id in by_id]
+
+
+def _documents_by_id(connection: Connection, entity_name: str, version: Version, wanted: list[str]) -> dict[str, str]:
+    table = entity_table(entity_name)
+    fetch = select(table.c.sourced_id, cast(table.c[version.slug], Text)).where(table.c.sourced_id.in_(set(wanted)))
+    return dict(connection.execute(fetch).all())
+
+
+def _reshaped_page(
+    connection: Connection,
+    entity_name: str,
+    version: Version,
+    keys: Select,
+    query: CollectionQuery,
+    quirks: Quirks,
+    warnings: list[tuple[str, str]],
+) -> Page:
+    """A page of the collection as a provider with data faults serves it: some records twice, some left out;
+    the total counts what is served."""
+    entries = data_faults.reshape(connection, entity_name, page_index.ordered_keys(connection, keys), quirks)
+    wanted = entries[query.offset : query.offset + query.limit]
+    by_id = _documents_by_id(connection, entity_name, version, [entry.sourced_id for entry in wanted])
+    documents = []
+    for entry in wanted:
+        document = by_id.get(entry.sourced_id)
+        if document is not None:
+            documents.append(data_faults.copy_that_differs(document) if entry.differs else document)
+    return Page(_with_dangling_refs(connection, entity_name, documents, quirks), len(entries), warnings)
+
+
+def _with_dangling_refs(connection: Connection, entity_name: str, documents: list[str], quirks: Quirks) -> list[str]:
+    broken = data_faults.dangling(connection, entity_name, quirks)
+    if not broken:
+        return documents
+    return [
+        data_faults.with_dangling_refs(document, entity_name) if _sourced_id(document) in broken else document
+        for document in documents
+    ]
+
+
+def _sourced_id(document: str) -> str | None:
+    return orjson.loads(document).get("sourcedId")
 
 
 def read_one(
@@ -124,4 +179,4 @@ def read_one(
     if document is None:
         what = operation.selection.value if operation.selection else entity.name
         raise OneRosterError(404, "unknownobject", f"no {what} has sourcedId {sourced_id!r}")
-    return document
+    return _with_dangling_refs(connection, entity.name, [document], quirks)[0]

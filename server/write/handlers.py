@@ -3,7 +3,8 @@
 A write is checked whole before anything is stored: the body against the model (422 invaliddata, every
 problem listed), the references against the store (422), the path's parents (404); then it is applied in
 one transaction. PUT answers 201 when it creates and 200 when it replaces; DELETE 204, or 422
-`deletefailure` while other objects still refer to the object.
+`deletefailure` while other objects still refer to the object. A `Leniency` (from the server's quirks)
+says which deviations from the model a body may show; by default none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.relations import check_parents
 from rosterlab.server.store import write
-from rosterlab.server.write.validate import BodyErrors, canonical_record
+from rosterlab.server.write.validate import STRICT, BodyErrors, Leniency, canonical_record
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.model import Version
 
@@ -56,12 +57,21 @@ def _envelope(body: Any, key: str, kind: type) -> Any:
     return body[key]
 
 
-def put(engine: Engine, operation: Operation, version: Version, sourced_id: str, raw: bytes, orgs) -> int:
+def put(
+    engine: Engine,
+    operation: Operation,
+    version: Version,
+    sourced_id: str,
+    raw: bytes,
+    orgs,
+    *,
+    leniency: Leniency = STRICT,
+) -> int:
     """Create or replace one object; the HTTP status (201 created, 200 replaced)."""
     entity = operation.entity_in(version)
     data = _envelope(parse_json(raw), operation.request_key(version), dict)
     try:
-        record = canonical_record(entity, version, data, sourced_id)
+        record = canonical_record(entity, version, data, sourced_id, leniency=leniency)
     except BodyErrors as errors:
         raise _invalid(errors.problems) from None
     with engine.begin() as connection:
@@ -93,7 +103,14 @@ def remove(engine: Engine, operation: Operation, version: Version, sourced_id: s
 
 
 def create_many(
-    engine: Engine, operation: Operation, version: Version, params: dict[str, str], raw: bytes, orgs
+    engine: Engine,
+    operation: Operation,
+    version: Version,
+    params: dict[str, str],
+    raw: bytes,
+    orgs,
+    *,
+    leniency: Leniency = STRICT,
 ) -> bytes:
     """Create every object of the body under new sourcedIds; the `sourcedIdPairs` body."""
     entity = operation.entity_in(version)
@@ -112,7 +129,7 @@ def create_many(
                     problems.append(f"[{index}].{field}: {given['sourcedId']!r} differs from the path's {sourced_id!r}")
                 item = {**item, field: {"sourcedId": sourced_id}}
         try:
-            records.append(canonical_record(entity, version, item, None))
+            records.append(canonical_record(entity, version, item, None, leniency=leniency))
         except BodyErrors as errors:
             problems += [f"[{index}] {problem}" for problem in errors.problems]
     if problems:

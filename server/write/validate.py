@@ -3,16 +3,19 @@
 Every problem is collected with its path (`lineItem.assignDate: '2024-13-01' is not a date-time`) so that a
 developer can fix a body in one go. Leniencies that real clients need: GUIDRefs given with only a
 sourcedId, booleans as JSON booleans or as the strings "true"/"false", and `status`/`dateLastModified`
-(which the server sets) checked but not kept.
+(which the server sets) checked but not kept. Deviations beyond those are accepted only when a `Leniency`
+allows them (the server's quirks decide which); by default the model is applied as written.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
+from rosterlab.server.quirks.switches import Quirks
 from rosterlab.spec.entities import model_for
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import EXT_PATTERN, Entity, Field, Kind, Nested, Ref, Scalar, Structure, Version, Vocabulary
@@ -20,7 +23,34 @@ from rosterlab.spec.model import EXT_PATTERN, Entity, Field, Kind, Nested, Ref, 
 SERVER_SET = ("status", "dateLastModified")
 _EXT = re.compile(EXT_PATTERN)
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# RFC 3339 date-time: ASCII digits, an offset of at most 23:59 (the ranges of the other parts are left to
+# datetime.fromisoformat).
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+
+@dataclass(frozen=True)
+class Leniency:
+    """What a written body may do beyond the model and still be accepted; `STRICT` (all off) is the model.
+
+    `datetime_dates`: a field the model types as a date (scoreDate of results and assessment results) also
+    takes an RFC 3339 date-time, and keeps its date as written: the calendar date in the date-time's own
+    offset, not in UTC. `2024-10-01T23:30:00-05:00` is kept as `2024-10-01` although that instant falls on
+    2024-10-02 in UTC: the client's offset is where the score was given, and a SIS storing a date column
+    keeps the day its client named. Only the date is kept and served; the time and offset are dropped.
+    """
+
+    datetime_dates: bool = False
+
+    @classmethod
+    def from_quirks(cls, quirks: Quirks) -> Leniency:
+        """The leniency the server's quirk switches ask for."""
+        return cls(datetime_dates=quirks.datetime_dates)
+
+
+STRICT = Leniency()
 
 
 class BodyErrors(Exception):
@@ -31,7 +61,28 @@ class BodyErrors(Exception):
         self.problems = problems
 
 
-def _scalar(kind: Kind, value: Any, where: str, version: Version, problems: list[str]) -> Any:
+def _is_date(text: str) -> bool:
+    """Whether `text` is a calendar date written YYYY-MM-DD (and nothing else ISO 8601 allows)."""
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_time(text: str) -> datetime | None:
+    """`text` as an RFC 3339 date-time in its own offset; None when it is not one."""
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _scalar(kind: Kind, value: Any, where: str, version: Version, leniency: Leniency, problems: list[str]) -> Any:
     if kind is Kind.BOOLEAN:
         # As each version writes booleans: 1.1 JSON booleans, 1.2 the strings "true" and "false".
         if version is Version.V1P1 and isinstance(value, bool):
@@ -50,13 +101,16 @@ def _scalar(kind: Kind, value: Any, where: str, version: Version, problems: list
         problems.append(f"{where}: {value!r} is not a string")
         return None
     if kind is Kind.DATE:
-        try:
-            date.fromisoformat(value)
-            if len(value) != 10:
-                raise ValueError
-        except ValueError:
+        if _is_date(value):
+            return value
+        moment = _date_time(value)
+        if moment is not None and leniency.datetime_dates:
+            return moment.date().isoformat()  # the date in the date-time's own offset (see Leniency)
+        if moment is not None:
+            problems.append(f"{where}: {value!r} is a date-time; this field is a date (YYYY-MM-DD)")
+        else:
             problems.append(f"{where}: {value!r} is not a date (YYYY-MM-DD)")
-            return None
+        return None
     if kind is Kind.DATETIME:
         try:
             if not _RFC3339.fullmatch(value):
@@ -94,7 +148,9 @@ def _ref(target: str, value: Any, where: str, problems: list[str]) -> Any:
     return {"sourcedId": value["sourcedId"]}
 
 
-def _object(fields: tuple[Field, ...], value: Any, where: str, version: Version, problems: list[str]) -> dict:
+def _object(
+    fields: tuple[Field, ...], value: Any, where: str, version: Version, leniency: Leniency, problems: list[str]
+) -> dict:
     if not isinstance(value, dict):
         problems.append(f"{where}: expected an object")
         return {}
@@ -106,8 +162,8 @@ def _object(fields: tuple[Field, ...], value: Any, where: str, version: Version,
     for field in fields:
         at = f"{where}.{field.name}"
         if field.name in SERVER_SET:
-            if field.name in value:
-                _value(field, value[field.name], at, version, problems)  # checked, then replaced by the server
+            if field.name in value:  # checked, then replaced by the server
+                _value(field, value[field.name], at, version, leniency, problems)
             continue
         if field.name not in value:
             if field.required and field.name != "sourcedId":
@@ -123,13 +179,15 @@ def _object(fields: tuple[Field, ...], value: Any, where: str, version: Version,
                 continue
             if len(raw) < field.min_items:
                 problems.append(f"{at}: needs at least {field.min_items} item(s)")
-            record[field.name] = [_value(field, item, f"{at}[{i}]", version, problems) for i, item in enumerate(raw)]
+            record[field.name] = [
+                _value(field, item, f"{at}[{i}]", version, leniency, problems) for i, item in enumerate(raw)
+            ]
         else:
-            record[field.name] = _value(field, raw, at, version, problems)
+            record[field.name] = _value(field, raw, at, version, leniency, problems)
     return record
 
 
-def _value(field: Field, value: Any, where: str, version: Version, problems: list[str]) -> Any:
+def _value(field: Field, value: Any, where: str, version: Version, leniency: Leniency, problems: list[str]) -> Any:
     type_ = field.type
     if isinstance(type_, Ref):
         return _ref(type_.target, value, where, problems)
@@ -142,18 +200,21 @@ def _value(field: Field, value: Any, where: str, version: Version, problems: lis
                 problems.append(f"{where}: expected an object")
                 return {}
             return value
-        return _object(structure.fields, value, where, version, problems)
+        return _object(structure.fields, value, where, version, leniency, problems)
     assert isinstance(type_, Scalar)
-    return _scalar(type_.kind, value, where, version, problems)
+    return _scalar(type_.kind, value, where, version, leniency, problems)
 
 
-def canonical_record(entity: Entity, version: Version, body: Any, sourced_id: str | None) -> dict[str, Any]:
+def canonical_record(
+    entity: Entity, version: Version, body: Any, sourced_id: str | None, *, leniency: Leniency = STRICT
+) -> dict[str, Any]:
     """The canonical record of a written object; raises BodyErrors listing every problem.
 
-    `sourced_id` is the one the path gives (PUT); a body may repeat it but not contradict it.
+    `sourced_id` is the one the path gives (PUT); a body may repeat it but not contradict it. `leniency`
+    says which deviations from the model are accepted (and how they are stored).
     """
     problems: list[str] = []
-    record = _object(entity.all_fields, body, entity.name, version, problems)
+    record = _object(entity.all_fields, body, entity.name, version, leniency, problems)
     given = body.get("sourcedId") if isinstance(body, dict) else None
     if sourced_id is not None:
         if given is not None and given != sourced_id:
