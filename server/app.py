@@ -207,10 +207,10 @@ def create_app(
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(allowed))
     app.add_error_handler(Exception, _unexpected)
-    return with_quirks_and_faults(app, config, engine)
+    return with_quirks_and_faults(app, config, engine, views)
 
 
-def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine) -> Any:
+def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine, views: Views | None = None) -> Any:
     """The application wrapped in the configured quirks and faults (itself when there are none)."""
     served: Any = app
     if config.faults is not None:
@@ -221,7 +221,7 @@ def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine) 
             refresh=lambda before, seed: view_refresh(engine, before, seed),
         )
     if config.quirks.active:  # outermost: limits and refusals happen at the provider's front door
-        served = QuirksLayer(served, config.quirks, config.token_path)
+        served = QuirksLayer(served, config.quirks, config.token_path, (views.close,) if views else ())
     if config.record_requests:  # the log sees what the client sent and what it got back
         served = RequestLog(served, engine, config.token_path)
     return served

@@ -39,6 +39,7 @@ EXPECTED = {
         "localhost",  # where its token endpoint redirects: the partner configures that URL
         {
             "1.1": {
+                "errors.unknown-sort-field",
                 "errors.bad-filter",
                 "errors.unknown-filter-field",
                 "errors.unknown-object",

@@ -23,6 +23,7 @@ from rosterlab.server.quirks.views import last_refresh_moment
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from tests.conftest import server_config
+from tests.databases import engine_for
 from tests.live import LiveServer
 
 V1P2 = "/ims/oneroster/rostering/v1p2"
@@ -377,7 +378,14 @@ def test_ignore_unknown_sort_alone(sis):
         assert "statusInfoSet" not in v1p1
 
 
-def test_views_refresh_separately_collections_disagree_for_a_while(sis, district):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_views_refresh_separately_collections_disagree_for_a_while(tmp_path, district, backend):
+    with engine_for(backend, tmp_path) as sis:
+        load(sis, district)
+        _views_disagree_for_a_while(sis, district)
+
+
+def _views_disagree_for_a_while(sis, district):
     now = [1_000_000.0]
     period = 100
     student = next(u for u in district["user"] if u["roles"][0]["role"] == "student")["sourcedId"]
@@ -416,3 +424,19 @@ def test_aeries_tells_an_oauth1_client_it_takes_oauth2_only(sis):
         assert answer.status_code == 401
         description = answer.json()["statusInfoSet"][0]["imsx_description"]
         assert "OAuth 2.0" in description and "cookie" not in description
+
+
+def test_data_faults_together_on_postgresql(tmp_path, district):
+    with engine_for("postgresql", tmp_path) as sis:
+        load(sis, district)
+        switches = ("duplicate_records=differing", "orphan_enrollments", "dangling_refs", "seed=9")
+        with serve(sis, *switches) as live, httpx.Client() as http:
+            headers = bearer(http, live.url)
+            served, within, across = _duplicates(walk(http, f"{live.url}{V1P2}/enrollments", headers))
+            users = {u["sourcedId"] for page in walk(http, f"{live.url}{V1P2}/users", headers) for u in page}
+            classes = [c for page in walk(http, f"{live.url}{V1P2}/classes", headers) for c in page]
+            courses = {c["sourcedId"] for page in walk(http, f"{live.url}{V1P2}/courses", headers) for c in page}
+    assert within or across
+    assert len(served) == 402 and served.total() > 402
+    assert len(users) < 138
+    assert any(c["course"]["sourcedId"] not in courses for c in classes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from rosterlab.server.errors import error_body, version_of_path
@@ -53,8 +54,11 @@ def _bearer(scope: Scope) -> bool:
 class QuirksLayer:
     """Wraps the mock SIS with the configured quirks."""
 
-    def __init__(self, app: ASGIApp, quirks: Quirks, token_path: str) -> None:
+    def __init__(
+        self, app: ASGIApp, quirks: Quirks, token_path: str, on_shutdown: tuple[Callable[[], None], ...] = ()
+    ) -> None:
         self.app = app
+        self.on_shutdown = on_shutdown
         self.quirks = quirks
         self.token_path = token_path
         self.in_flight = 0
@@ -62,6 +66,9 @@ class QuirksLayer:
         self.rate_limiter = RateLimiter(quirks.rate_limit) if quirks.rate_limit else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._watching_shutdown(receive), send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -74,6 +81,16 @@ class QuirksLayer:
             await self._handle(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+    def _watching_shutdown(self, receive: Receive) -> Receive:
+        async def watched() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                for release in self.on_shutdown:
+                    release()
+            return message
+
+        return watched
 
     async def _refuse(self, send: Send, path: str, status: int, code: str, description: str) -> None:
         await answer(send, status, error_body(version_of_path(path), code, description))
