@@ -1,10 +1,8 @@
 """A OneRoster REST client that survives real providers.
 
-Paging follows the rule that loses no record against any provider in the field notes: ask for records in
-sourcedId order, advance the offset by the number of records actually received (providers cap `limit`
-silently), follow a `Link: rel="next"` when there is one, and stop on an empty page or when the total is
-reached. If the total changes between pages, the data set changed mid-pull and the pull starts again
-(a bounded number of times). A 200 without its envelope key is an error, never an empty roster.
+Collections are paged as consumer/paging.py says (every record once, or an error naming why not); if the
+total changes between pages, the data set changed mid-pull and the pull starts again (a bounded number of
+times). A 200 without its envelope key is an error, never an empty roster.
 
 Reads are retried with exponential backoff and jitter on 429, 502, 503, 504 and connection failures,
 honouring `Retry-After`; writes are never retried blindly.
@@ -13,7 +11,6 @@ honouring `Retry-After`; writes are never retried blindly.
 from __future__ import annotations
 
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,20 +21,15 @@ import httpx
 import orjson
 
 from rosterlab.consumer.auth import Authenticator
+from rosterlab.consumer.errors import HttpError, SyncError, Truncated
+from rosterlab.consumer.paging import Paged, Restart, page_through, same_origin
+
+__all__ = ["ClientSettings", "OneRosterClient", "Paged", "SyncError", "Truncated", "reason"]
 
 RETRYABLE = {429, 502, 503, 504}
 REDIRECTS = {301, 302, 303, 307, 308}
 CONNECT_RETRIES = 2
 MAX_REDIRECTS = 5
-LINK_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-
-
-class SyncError(Exception):
-    """A pull that cannot be completed; the message names the cause."""
-
-
-class Truncated(SyncError):
-    """A response whose body is not the JSON it should be (cut off, most often)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +90,7 @@ class OneRosterClient:
                 return response
             url = str(response.url.join(location))
             kwargs.pop("params", None)  # the Location carries its own query
-            credentials = credentials and _same_origin(url, origin)
+            credentials = credentials and same_origin(url, origin)
             if response.status_code == 303:
                 method, kwargs = "GET", {}
         raise SyncError(f"{method} {urlsplit(url).path}: more than {MAX_REDIRECTS} redirects")
@@ -144,15 +136,16 @@ class OneRosterClient:
     # -- collections ----------------------------------------------------------------------------
 
     @staticmethod
-    def _payload(response: httpx.Response, key: str, path: str) -> list[dict[str, Any]]:
+    def _payload(response: httpx.Response, key: str, path: str, many: bool = True) -> Any:
         if response.status_code != 200:
-            raise SyncError(f"GET {path}: HTTP {response.status_code}: {reason(response)}")
+            raise HttpError(f"GET {path}: HTTP {response.status_code}: {reason(response)}", response.status_code)
         try:
             body = _json(response)
         except ValueError:
             raise Truncated(f"GET {path}: the response is not JSON (truncated?)") from None
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            raise SyncError(f"GET {path}: HTTP 200 without the {key!r} array; refusing to read it as empty")
+        if not isinstance(body, dict) or not isinstance(body.get(key), list if many else dict):
+            what = f"the {key!r} array" if many else f"the {key!r} object"
+            raise SyncError(f"GET {path}: HTTP 200 without {what}; refusing to read it as empty")
         return body[key]
 
     def _backoff(self, attempt: int) -> float:
@@ -182,45 +175,34 @@ class OneRosterClient:
     ) -> Any:
         """Every record of a collection, complete or not at all, gathered in a new `into()` (a list, or anything
         with `append` and `len`, such as a spool on disk); `on_page(received, total)` after each page."""
-        for _ in range(self.settings.max_restarts + 1):
-            records = self._pull(path, key, dict(params or {}), on_page, into)
-            if records is not None:
-                return records
+        return self.read_collection(path, key, params, on_page, into).records
+
+    def read_collection(
+        self,
+        path: str,
+        key: str,
+        params: Mapping[str, str] | None = None,
+        on_page: Callable[[int, int | None], None] | None = None,
+        into: Callable[[], Any] = list,
+    ) -> Paged:
+        """A collection read whole, with what the reading saw (a total, a restart, sourcedIds served twice);
+        a total that changes mid-pull starts the pull again, a bounded number of times."""
+        for attempt in range(self.settings.max_restarts + 1):
+            try:
+                paged = page_through(self, path, key, dict(params or {}), on_page, into)
+            except Restart:
+                continue
+            paged.restarted = attempt > 0
+            return paged
         raise SyncError(f"GET {path}: the data kept changing during the pull ({self.settings.max_restarts + 1} tries)")
 
-    def _pull(self, path: str, key: str, params: dict[str, str], on_page, into) -> Any:
-        records = into()
-        seen: set[str] = set()
-        offset, total = 0, None
-        next_url: str | None = None
-        base = {**params, "sort": "sourcedId", "orderBy": "asc", "limit": str(self.settings.page_size)}
-        while True:
-            response, page = self._page(path, key, next_url, {**base, "offset": str(offset)})
-            header_total = response.headers.get("X-Total-Count")
-            if header_total is not None and header_total.isdigit():
-                if total is not None and int(header_total) != total:
-                    return None  # the data set changed mid-pull: start again
-                total = int(header_total)
-            if not page:
-                break
-            fresh = [record for record in page if record.get("sourcedId") not in seen]
-            if not fresh:
-                break  # a page of records already received: the provider ignores paging; stop rather than loop
-            for record in fresh:
-                seen.add(record.get("sourcedId"))
-                records.append(record)
-            offset += len(page)
-            if on_page:
-                on_page(len(records), total)
-            if total is not None and offset >= total:
-                break
-            match = LINK_NEXT.search(response.headers.get("Link", ""))
-            next_url = match.group(1) if match and _same_origin(match.group(1), self.base_url) else None
-            if next_url and f"offset={offset}" not in next_url:
-                next_url = None  # a Link that does not continue where we are is not trusted
-        if total is not None and len(records) < total:
-            raise SyncError(f"GET {path}: received {len(records)} of the {total} records announced")
-        return records
+    def read_one(self, path: str, key: str) -> dict[str, Any] | None:
+        """One record by its URL; None when the provider says there is no such record (404)."""
+        response = self.get(path)
+        if response.status_code == 404:
+            return None
+        record = self._payload(response, key, path, many=False)
+        return record if isinstance(record, dict) else None
 
 
 def _json(response: httpx.Response) -> Any:
@@ -230,11 +212,6 @@ def _json(response: httpx.Response) -> Any:
         return orjson.loads(response.content)
     except orjson.JSONDecodeError:
         return response.json()
-
-
-def _same_origin(url: str, base: str) -> bool:
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
 
 def reason(response: httpx.Response) -> str:

@@ -1,11 +1,13 @@
 """Changes over time: move the SIS's clock on and let a district live, so consumers can test delta syncs.
 
 Each simulated day brings, in proportion to the number of active students: new students (enrolled in the
-classes a classmate of their grade takes), withdrawals (the student, their enrollments and demographics turn
-`tobedeleted`), schedule changes (a student moves to another section of a course), name and email changes,
-and now and then a teacher swap. When the clock passes the end of a term, that term's classes and their
-enrollments turn `tobedeleted`. Every change is dated at the instant of its simulated day, after everything
-already in the store; the same seed and store give the same changes.
+classes a classmate of their grade takes), withdrawals (the student turns `tobedeleted`, and with them what
+depends on them: enrollments, demographics, results; their guardians no longer name them), schedule changes
+(a student moves to another section of a course), name and email changes, and now and then a teacher swap.
+When the clock passes the end of a term, that term's classes turn `tobedeleted` with their enrollments and
+gradebook. Deletions cascade as `rosterlab.server.store.cascade` says, for every writer alike. Every change
+is dated at the instant of its simulated day, after everything already in the store; the same seed and store
+give the same changes.
 """
 
 from __future__ import annotations
@@ -13,17 +15,19 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from rosterlab.server.query.sql_filter import SqlDialect
+from rosterlab.server.store.cascade import retire
+from rosterlab.server.store.clock import clock, next_stamp, set_clock
 from rosterlab.server.store.load import create_schema
-from rosterlab.server.store.tables import ENTITY_TABLES, INDEX_COLUMNS, links, sis_state
-from rosterlab.server.store.write import save
+from rosterlab.server.store.tables import ENTITY_TABLES, INDEX_COLUMNS
+from rosterlab.server.store.write import remove, save
 from rosterlab.spec.entities import V1P2
-from rosterlab.spec.filter.fields import format_instant, parse_instant
+from rosterlab.spec.filter.fields import format_instant
 from rosterlab.spec.model import Ref
 
 SURNAMES = ("Rivera", "Okoro", "Lindqvist", "Haddad", "Novak", "Tanaka", "Byrne", "Costa")
@@ -36,17 +40,6 @@ class ChangeSummary:
     start: str
     end: str
     changes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-
-
-def clock(connection: Connection) -> datetime:
-    """The SIS's clock: where the last advance left it, and never before the newest record."""
-    stored = connection.execute(select(sis_state.c.value).where(sis_state.c.key == "clock")).scalar()
-    newest = max(
-        (connection.execute(select(func.max(t.c.date_last_modified))).scalar() or "" for t in ENTITY_TABLES.values()),
-        default="",
-    )
-    candidates = [parse_instant(value) for value in (stored, newest) if value]
-    return max(candidates) if candidates else datetime.now(UTC)
 
 
 def _active(connection: Connection, entity: str) -> list[dict[str, Any]]:
@@ -65,7 +58,7 @@ class _Day:
         save(self.connection, entity, {**record, "status": status, "dateLastModified": self.stamp})
 
     def retire(self, entity: str, record: dict[str, Any]) -> None:
-        self.put(entity, record, "tobedeleted")
+        retire(self.connection, entity, record["sourcedId"], self.stamp)
 
     def students(self) -> list[dict[str, Any]]:
         return [u for u in _active(self.connection, "user") if any(r["role"] == "student" for r in u["roles"])]
@@ -105,14 +98,6 @@ def _new_student(day: _Day, students: list[dict[str, Any]], number: int) -> None
 
 def _withdraw(day: _Day, student: dict[str, Any]) -> None:
     day.retire("user", student)
-    for enrollment in day.enrollments_of(student["sourcedId"]):
-        day.retire("enrollment", enrollment)
-    demographics = ENTITY_TABLES["demographics"]
-    row = day.connection.execute(
-        select(demographics.c.v1p2).where(demographics.c.sourced_id == student["sourcedId"])
-    ).scalar()
-    if row is not None:
-        day.retire("demographics", row)
     day.summary.changes["withdrawals"] += 1
 
 
@@ -179,13 +164,6 @@ def _roll_terms(day: _Day, before: datetime, after: datetime) -> None:
     for klass in _active(day.connection, "class"):
         if {t["sourcedId"] for t in klass["terms"]} <= ended:
             day.retire("class", klass)
-            enrollments = ENTITY_TABLES["enrollment"]
-            for row in day.connection.execute(
-                select(enrollments.c.v1p2).where(
-                    enrollments.c.class_id == klass["sourcedId"], enrollments.c.status == "active"
-                )
-            ):
-                day.retire("enrollment", row[0])
             day.summary.changes["classes ended with their term"] += 1
 
 
@@ -221,43 +199,30 @@ def advance(engine: Engine, days: int, seed: int = 1) -> ChangeSummary:
             if day_number % 5 == 0:
                 _swap_teacher(day)
         summary.end = format_instant(moment)
-        _set_clock(connection, summary.end)
+        set_clock(connection, summary.end)
     return summary
 
 
-def next_stamp(connection: Connection) -> str:
-    """The instant of an explicit change: now, or just after the SIS's clock if that is later."""
-    latest = clock(connection) + timedelta(milliseconds=1)
-    return format_instant(max(datetime.now(UTC), latest))
-
-
 def set_record(engine: Engine, entity: str, record: dict[str, Any]) -> str:
-    """Add or replace one canonical record (active), dated at the next instant; that instant."""
+    """Add or replace one canonical record (active), dated at the SIS's next instant; that instant."""
     create_schema(engine)
     with engine.begin() as connection:
         stamp = next_stamp(connection)
         save(connection, entity, {**record, "status": "active", "dateLastModified": stamp})
-        _set_clock(connection, stamp)
     return stamp
 
 
 def delete_record(engine: Engine, entity: str, sourced_id: str) -> str | None:
-    """Mark one record tobedeleted, dated at the next instant; None when there is no such record."""
+    """Mark one record tobedeleted, with everything that depends on it, dated at the SIS's next instant;
+    None when there is no such record."""
     create_schema(engine)
     table = ENTITY_TABLES[entity]
     with engine.begin() as connection:
-        document = connection.execute(select(table.c.v1p2).where(table.c.sourced_id == sourced_id)).scalar()
-        if document is None:
+        if connection.execute(select(table.c.sourced_id).where(table.c.sourced_id == sourced_id)).first() is None:
             return None
         stamp = next_stamp(connection)
-        save(connection, entity, {**document, "status": "tobedeleted", "dateLastModified": stamp})
-        _set_clock(connection, stamp)
+        retire(connection, entity, sourced_id, stamp)
     return stamp
-
-
-def _set_clock(connection: Connection, stamp: str) -> None:
-    connection.execute(sis_state.delete().where(sis_state.c.key == "clock"))
-    connection.execute(sis_state.insert(), {"key": "clock", "value": stamp})
 
 
 def late_arrival(engine: Engine) -> str | None:
@@ -286,9 +251,10 @@ def view_refresh(engine: Engine, before: int, seed: int) -> tuple[str | None, st
     """A materialised view refreshed while a client pages users, in one transaction: among the active users
     in the first `before` places of the users in sourcedId order (the default order), one chosen by `seed`
     goes for good with every row that references it (enrollments, demographics, results, ...), so that the
-    users after it move up one place; another is marked tobedeleted with its enrollments and demographics,
-    dated at the next instant. The user hard-deleted is one no other user names as an agent, so no other user
-    goes with it. (hard-deleted sourcedId, tobedeleted sourcedId), None where there was no user to choose."""
+    users after it move up one place; another is marked tobedeleted with what depends on it (enrollments,
+    demographics, results, ...), dated at the next instant. The user hard-deleted is one no other user names
+    as an agent, so no other user goes with it. (hard-deleted sourcedId, tobedeleted sourcedId), None where
+    there was no user to choose."""
     create_schema(engine)
     users = ENTITY_TABLES["user"]
     with engine.begin() as connection:
@@ -310,20 +276,7 @@ def view_refresh(engine: Engine, before: int, seed: int) -> tuple[str | None, st
                 table = ENTITY_TABLES[entity]
                 connection.execute(delete(table).where(table.c[column] == gone))
             for entity in ("demographics", "user"):
-                table = ENTITY_TABLES[entity]
-                connection.execute(delete(table).where(table.c.sourced_id == gone))
-            connection.execute(delete(links).where(links.c.owner_id == gone))
+                remove(connection, entity, gone)
         if retired is not None:
-            stamp = next_stamp(connection)
-            enrollments, demographics = ENTITY_TABLES["enrollment"], ENTITY_TABLES["demographics"]
-            # The demographics first: saving a record rewrites the links of its sourcedId, the user's included.
-            dependants = [
-                ("demographics", demographics.c.sourced_id == retired),
-                ("enrollment", (enrollments.c.user_id == retired) & (enrollments.c.status == "active")),
-                ("user", users.c.sourced_id == retired),
-            ]
-            for entity, condition in dependants:
-                for document in connection.execute(select(ENTITY_TABLES[entity].c.v1p2).where(condition)).scalars():
-                    save(connection, entity, {**document, "status": "tobedeleted", "dateLastModified": stamp})
-            _set_clock(connection, stamp)
+            retire(connection, "user", retired, next_stamp(connection))
     return gone, retired

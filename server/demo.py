@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from rosterlab.server.store.load import LOAD_ORDER
@@ -34,8 +35,23 @@ class DemoSize:
     classes_per_teacher: int = 2
 
 
+# When each term's line items are assigned, due and scored: inside the term's first grading period, and
+# before the demo's date (2025-01-15).
+GRADING_DAYS = {
+    "term-1": ("2024-09-01T08:00:00.000Z", "2024-09-08T08:00:00.000Z", "2024-09-10"),
+    "term-2": ("2025-01-11T08:00:00.000Z", "2025-01-13T08:00:00.000Z", "2025-01-14"),
+}
+
+
 def _ref(sourced_id: str) -> Record:
     return {"sourcedId": sourced_id}
+
+
+def halves(start: str, end: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """A session (first and last day, inclusive) cut in two that do not overlap: two grading periods."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    middle = first + (last - first) / 2
+    return (first.isoformat(), middle.isoformat()), ((middle + timedelta(days=1)).isoformat(), last.isoformat())
 
 
 def demo_district(
@@ -64,7 +80,7 @@ def demo_district(
         },
     )
     terms = []
-    for index, (start, end) in enumerate([("2024-08-15", "2025-01-10"), ("2025-01-10", "2025-06-15")], start=1):
+    for index, (start, end) in enumerate([("2024-08-15", "2025-01-10"), ("2025-01-11", "2025-06-15")], start=1):
         term = add(
             "academicSession",
             {
@@ -78,15 +94,15 @@ def demo_district(
             },
         )
         terms.append(term)
-        for quarter in (1, 2):
+        for quarter, (first, last) in enumerate(halves(start, end), start=1):
             add(
                 "academicSession",
                 {
                     "sourcedId": f"gp-{index}-{quarter}",
                     "title": f"Quarter {2 * index - 2 + quarter}",
                     "type": "gradingPeriod",
-                    "startDate": start,
-                    "endDate": end,
+                    "startDate": first,
+                    "endDate": last,
                     "parent": _ref(term["sourcedId"]),
                     "schoolYear": "2025",
                 },
@@ -254,14 +270,15 @@ def demo_district(
                         ],
                     },
                 )
+                assigned, due, scored = GRADING_DAYS[term["sourcedId"]]
                 for item_number, category in enumerate(categories[:2], start=1):
                     line_item = add(
                         "lineItem",
                         {
                             "sourcedId": f"li-{class_id}-{item_number}",
                             "title": f"{category['title']} {item_number}",
-                            "assignDate": "2024-09-01T08:00:00.000Z",
-                            "dueDate": "2024-09-08T08:00:00.000Z",
+                            "assignDate": assigned,
+                            "dueDate": due,
                             "class": _ref(class_id),
                             "school": _ref(school_id),
                             "category": _ref(category["sourcedId"]),
@@ -282,7 +299,7 @@ def demo_district(
                                 "class": _ref(class_id),
                                 "scoreStatus": "fully graded",
                                 "score": float(50 + rng.randrange(51)),
-                                "scoreDate": "2024-09-10",
+                                "scoreDate": scored,
                                 "comment": rng.choice(["Well done", "Keep practising", ""]) or None,
                                 "late": rng.random() < 0.1,
                             },

@@ -114,7 +114,7 @@ KINDS = (
     ("High", ("09", "10", "11", "12")),
 )
 # Raised whenever the same seed and options start to give different records (caches of districts key on it).
-DISTRICT_SHAPE = 2
+DISTRICT_SHAPE = 3
 STUDENTS_PER_SCHOOL = 500
 CLASS_SIZE = 25
 CLASSES_PER_TEACHER = 10  # five a semester
@@ -256,9 +256,14 @@ class DistrictGenerator:
                 "parent": _ref("district"),
             }
 
+    def _terms(self) -> tuple[tuple[date, date], tuple[date, date]]:
+        """The first and last day (inclusive) of each semester: one ends the day before the other starts."""
+        year = self.plan.school_year
+        return (date(year - 1, 8, 15), date(year, 1, 10)), (date(year, 1, 11), date(year, 6, 15))
+
     def sessions(self) -> Iterator[Record]:
         year = self.plan.school_year
-        start, middle, end = date(year - 1, 8, 15), date(year, 1, 10), date(year, 6, 15)
+        (start, _), (_, end) = self._terms()
         yield {
             **self._base(f"sy-{year}"),
             "title": f"{year - 1}-{year}",
@@ -268,7 +273,7 @@ class DistrictGenerator:
             "schoolYear": str(year),
             "children": [_ref(f"term-{year}-{term}") for term in (1, 2)],
         }
-        for term, (first, last) in enumerate(((start, middle), (middle, end)), start=1):
+        for term, (first, last) in enumerate(self._terms(), start=1):
             yield {
                 **self._base(f"term-{year}-{term}"),
                 "title": f"Semester {term}",
@@ -280,7 +285,7 @@ class DistrictGenerator:
                 "schoolYear": str(year),
             }
             half = first + (last - first) / 2
-            for quarter, (a, b) in enumerate(((first, half), (half, last)), start=1):
+            for quarter, (a, b) in enumerate(((first, half), (half + timedelta(days=1), last)), start=1):
                 yield {
                     **self._base(f"gp-{year}-{term}-{quarter}"),
                     "title": f"Quarter {2 * term - 2 + quarter}",
@@ -479,12 +484,14 @@ class DistrictGenerator:
                 }
 
     def line_items(self) -> Iterator[Record]:
+        """Two a class, assigned and due in the first grading period of the class's term."""
         year = self.plan.school_year
         for school in self.plan.schools:
             for grade_index, _, code, section in school.classes():
                 class_id = self.class_id(school, school.grades[grade_index], code, section)
+                term = school.term_of(grade_index, section) or 1
                 for item, (title, _) in enumerate(CATEGORIES[:2], start=1):
-                    due = date(year - 1, 9, 1) + timedelta(days=14 * item)
+                    due = self._terms()[term - 1][0] + timedelta(days=17 + 14 * item)
                     yield {
                         **self._base(f"li-{class_id}-{item}"),
                         "title": f"{title} {item}",
@@ -493,7 +500,7 @@ class DistrictGenerator:
                         "class": _ref(class_id),
                         "school": _ref(school.id),
                         "category": _ref(f"cat-{title.lower()}"),
-                        "gradingPeriod": _ref(f"gp-{year}-{school.term_of(grade_index, section) or 1}-1"),
+                        "gradingPeriod": _ref(f"gp-{year}-{term}-1"),
                         "academicSession": _ref(self._session(school, grade_index, section)),
                         "scoreScale": _ref(f"scl-{class_id}"),
                         "resultValueMin": 0.0,

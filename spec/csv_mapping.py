@@ -36,6 +36,22 @@ PRIMARY_FILE = {
     "scoreScale": "scoreScales",
 }
 
+# Every file an entity's records are written to: its primary file, and the files of its links.
+ENTITY_FILES = {
+    "org": ("orgs",),
+    "academicSession": ("academicSessions",),
+    "course": ("courses", "courseResources"),
+    "class": ("classes", "classResources"),
+    "user": ("users", "roles", "userResources"),
+    "demographics": ("demographics",),
+    "enrollment": ("enrollments",),
+    "resource": ("resources",),
+    "category": ("categories",),
+    "lineItem": ("lineItems", "lineItemScoreScales"),
+    "result": ("results", "resultScoreScales"),
+    "scoreScale": ("scoreScales",),
+}
+
 ROLE_V1P1 = {"student", "teacher", "aide", "guardian", "parent", "proctor", "relative"}
 
 

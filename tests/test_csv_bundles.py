@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from rosterlab.server.csv.export import export_bundle, export_store, store_records
 from rosterlab.server.csv.importer import import_bundle
+from rosterlab.server.store.clock import clock
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import create_schema, load
 from rosterlab.spec.csv_bundle import read_bundle
+from rosterlab.spec.filter.fields import format_instant
 from tests.roster_strategies import rosters
 
 VERSIONS = ["1.1", "1.2", "1.2.1"]
@@ -200,9 +202,17 @@ def test_delta_bundles_carry_changes_and_deletions(tmp_path, demo_data):
     gone = [dict(demo_data["resource"][0], status="tobedeleted", dateLastModified="2030-01-02T00:00:00.000Z")]
     delta = export_bundle({"org": changed, "resource": gone}, "1.2.1", since="2029-12-31T00:00:00Z")
     assert read_bundle(delta).modes["orgs"] == "delta"
+    with store.connect() as connection:
+        before = format_instant(clock(connection))
     report = import_bundle(store, delta)
-    assert report.applied and report.updated == {"org": 1} and report.deleted == {"resource": 1}
-    since = store_records(store, since="2029-12-31T00:00:00Z")
+    linking = {
+        entity: sum(
+            1 for r in demo_data[entity] if gone[0]["sourcedId"] in {x["sourcedId"] for x in r.get("resources", [])}
+        )
+        for entity in ("course", "user")
+    }
+    assert report.applied and report.updated == {"org": 1, **linking} and report.deleted == {"resource": 1}
+    since = store_records(store, since=before)  # stamped by the SIS's clock, not with the rows' own dates
     assert [o["name"] for o in since["org"]] == ["Renamed"]
     assert [r["status"] for r in since["resource"]] == ["tobedeleted"]
 

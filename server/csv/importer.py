@@ -2,26 +2,40 @@
 
 The whole bundle is validated first (rosterlab.spec.csv_bundle); a bundle with any problem changes nothing.
 Bulk files are complete: a record of that kind that the store holds and the file does not becomes
-`tobedeleted`, dated now. Delta rows are changes: active ones insert or update, `tobedeleted` ones mark
-deletions. A record whose content did not change keeps its dateLastModified.
+`tobedeleted`. Delta rows are changes: active ones insert or update, `tobedeleted` ones mark deletions.
+A deletion takes what depends on it along, as every deletion in the SIS does (rosterlab.server.store.cascade).
+
+Records are compared in their CSV form, the rows the bundle's version writes for them: a record whose CSV
+form did not change does not change, whatever the CSV cannot carry (a line item's due time, a 1.1 user's
+primaryOrg); one that did change keeps the stored value of every field whose CSV form did not change.
+Every change applied is stamped with one instant of the SIS's clock (a row's own dateLastModified is its
+source's, not this SIS's), so that a `dateLastModified>` delta taken before the import sees it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
+from rosterlab.server.store.cascade import retire
+from rosterlab.server.store.clock import next_stamp
 from rosterlab.server.store.load import create_schema, indexes_built_after, insert_records, is_empty
 from rosterlab.server.store.tables import ENTITY_TABLES
-from rosterlab.server.store.write import now, save
-from rosterlab.spec.csv_bundle import Issue, read_bundle
-from rosterlab.spec.csv_mapping import PRIMARY_FILE, import_records
-from rosterlab.spec.model import Version
-from rosterlab.spec.render import canonical_instant, render
+from rosterlab.server.store.write import save
+from rosterlab.spec.csv_binding import CsvVersion
+from rosterlab.spec.csv_bundle import Bundle, Issue, read_bundle
+from rosterlab.spec.csv_mapping import ENTITY_FILES, PRIMARY_FILE, export_rows, import_records
 
-IGNORED = ("status", "dateLastModified")
+Document = dict[str, Any]
+META = ("sourcedId", "status", "dateLastModified")
+FORM_DATE = "1970-01-01T00:00:00.000Z"  # bulk rows carry no date; link rows are built with one all the same
+# Entities whose `children` no CSV column carries: a bulk file's parent columns say them in full.
+DERIVED_CHILDREN = ("org", "academicSession")
 BULK_ROWS = 50_000  # from this many records, an import into an empty store builds the indexes once at the end
 # Files the binding defines whose rows the store cannot hold yet: refused rather than silently dropped.
 NOT_IMPORTED = ("userProfiles", "lineItemLearningObjectiveIds", "resultLearningObjectiveIds")
@@ -42,71 +56,155 @@ class ImportReport:
         """Whether the bundle was applied."""
         return not self.issues
 
+    def count(self, kind: str, counts: Counter[str]) -> None:
+        """Add counts by entity to one kind of change."""
+        totals = getattr(self, kind)
+        for entity, count in counts.items():
+            if count:
+                totals[entity] = totals.get(entity, 0) + count
 
-def _content(document: dict) -> dict:
-    """A document without its status, date and hrefs, for telling whether anything changed."""
 
-    def strip(value):
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in IGNORED and k != "href"}
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        return value
+@dataclass(frozen=True)
+class CsvForm:
+    """How an entity's records look in one version's CSV files: what an import compares."""
 
-    return strip(document)
+    entity: str
+    version: CsvVersion
+    context: Callable[[Document], dict[str, list[Document]]]  # records the rows are written with
+    children: bool = False  # whether `children` counts (said in full by a bulk file's parent columns)
+
+    def of(self, record: Document) -> dict[str, Any]:
+        """The rows of every file the record is written to (and its children, when they count)."""
+        written = {**record, "dateLastModified": FORM_DATE}
+        rows = export_rows({**self.context(record), self.entity: [written]}, self.version)
+        form: dict[str, Any] = {file: rows.get(file, []) for file in ENTITY_FILES[self.entity]}
+        if self.children:
+            form["children"] = sorted(ref["sourcedId"] for ref in record.get("children", []))
+        return form
+
+    def merged(self, stored: Document, incoming: Document) -> Document:
+        """`incoming`, with the stored value of every field whose CSV form `incoming` leaves as it was."""
+        before = self.of(stored)
+        merged = dict(incoming)
+        for name in (set(stored) | set(incoming)) - set(META):
+            if self.of(_with(stored, name, incoming.get(name))) == before:
+                merged = _with(merged, name, stored.get(name))
+        return merged
+
+
+def _with(document: Document, name: str, value: Any) -> Document:
+    """The document with one field set to `value` (left out when None)."""
+    changed = {k: v for k, v in document.items() if k != name}
+    if value is not None:
+        changed[name] = value
+    return changed
+
+
+def _existing(connection: Connection, entity: str) -> dict[str, tuple[str, Document]]:
+    table = ENTITY_TABLES[entity]
+    query = select(table.c.sourced_id, table.c.status, table.c.v1p2)
+    return {row.sourced_id: (row.status, row.v1p2) for row in connection.execute(query)}
+
+
+def _is_active(connection: Connection, entity: str, sourced_id: str) -> bool:
+    table = ENTITY_TABLES[entity]
+    query = select(table.c.status).where(table.c.sourced_id == sourced_id)
+    return connection.execute(query).scalar() == "active"
+
+
+class _Application:
+    """One bundle applied to the store, in one transaction, at one instant of the SIS's clock."""
+
+    def __init__(self, connection: Connection, version: CsvVersion, report: ImportReport) -> None:
+        self.connection, self.version, self.report = connection, version, report
+        self.deletions: list[tuple[str, str]] = []
+        self._stamp: str | None = None
+
+    @property
+    def stamp(self) -> str:
+        """The import's instant, taken from the SIS's clock when the first change needs it."""
+        if self._stamp is None:
+            self._stamp = next_stamp(self.connection)
+        return self._stamp
+
+    def context(self, entity: str) -> Callable[[Document], dict[str, list[Document]]]:
+        """What a record's rows are written with: a score scale's class (its org and course come from it)."""
+        if entity != "scoreScale":
+            return lambda record: {}
+        classes = ENTITY_TABLES["class"]
+
+        def of_class(record: Document) -> dict[str, list[Document]]:
+            class_id = (record.get("class") or {}).get("sourcedId")
+            query = select(classes.c.v1p2).where(classes.c.sourced_id == class_id)
+            found = self.connection.execute(query).scalar()
+            return {"class": [found]} if found else {}
+
+        return of_class
+
+    def apply(self, entity: str, mode: str, records: list[Document]) -> None:
+        """Apply one entity's rows; deletions wait for `delete_pending`."""
+        form = CsvForm(entity, self.version, self.context(entity), mode == "bulk" and entity in DERIVED_CHILDREN)
+        existing = _existing(self.connection, entity)
+        incoming = {record["sourcedId"]: record for record in records}
+        counts: dict[str, Counter[str]] = {"created": Counter(), "updated": Counter(), "unchanged": Counter()}
+        created = []
+        for sourced_id, record in incoming.items():
+            status = record.get("status", "active")
+            old = existing.get(sourced_id)
+            if old is None:
+                created.append({**record, "status": status, "dateLastModified": self.stamp})
+                counts["created"][entity] += 1
+            elif old[0] == status and (status == "tobedeleted" or form.of(old[1]) == form.of(record)):
+                counts["unchanged"][entity] += 1
+            elif status == "tobedeleted":
+                self.deletions.append((entity, sourced_id))
+            else:
+                merged = form.merged(old[1], record)
+                save(self.connection, entity, {**merged, "status": "active", "dateLastModified": self.stamp})
+                counts["updated"][entity] += 1
+        insert_records(self.connection, {entity: created})
+        if mode == "bulk":
+            gone = [sid for sid, (status, _) in existing.items() if sid not in incoming and status == "active"]
+            self.deletions += [(entity, sourced_id) for sourced_id in gone]
+        for kind, by_entity in counts.items():
+            self.report.count(kind, by_entity)
+
+    def delete_pending(self) -> None:
+        """Mark every deletion tobedeleted, with what depends on it."""
+        for entity, sourced_id in self.deletions:
+            if _is_active(self.connection, entity, sourced_id):
+                changes = retire(self.connection, entity, sourced_id, self.stamp)
+                self.report.count("deleted", changes.retired)
+                self.report.count("updated", changes.updated)
+
+
+def _refusals(bundle: Bundle) -> list[Issue]:
+    issues = list(bundle.issues)
+    for name in NOT_IMPORTED:
+        if bundle.rows.get(name):
+            message = "rosterlab cannot store these rows yet; declare the file absent to import the rest"
+            issues.append(Issue(f"{name}.csv", None, None, message))
+    return issues
 
 
 def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
     bundle = read_bundle(data)
-    report = ImportReport(issues=list(bundle.issues))
-    for name in NOT_IMPORTED:
-        if bundle.rows.get(name):
-            message = "rosterlab cannot store these rows yet; declare the file absent to import the rest"
-            report.issues.append(Issue(f"{name}.csv", None, None, message))
+    report = ImportReport(issues=_refusals(bundle))
     if report.issues:
         return report
+    assert bundle.version is not None
     records, _ = import_records(bundle.rows, bundle.version)
     create_schema(engine)
-    moment = now()
     bulk = sum(len(rows) for rows in records.values()) >= BULK_ROWS
     with (
         engine.begin() as connection,
         indexes_built_after(connection) if bulk and is_empty(connection) else nullcontext(),
     ):
+        application = _Application(connection, bundle.version, report)
         for entity, file in PRIMARY_FILE.items():
             mode = bundle.modes.get(file, "absent")
-            incoming = {record["sourcedId"]: record for record in records.get(entity, [])}
-            table = ENTITY_TABLES[entity]
-            existing = {
-                row.sourced_id: row
-                for row in connection.execute(select(table.c.sourced_id, table.c.status, table.c.v1p2))
-            }
-            counts = {"created": 0, "updated": 0, "deleted": 0, "unchanged": 0}
-            new_records = []
-            for sourced_id, record in incoming.items():
-                record.setdefault("status", "active")
-                if mode == "bulk":
-                    record["dateLastModified"] = moment
-                record["dateLastModified"] = canonical_instant(record["dateLastModified"])
-                old = existing.get(sourced_id)
-                if old is None:
-                    new_records.append(record)
-                    counts["created"] += 1
-                    continue
-                rendered = render(entity, {**record, "dateLastModified": moment}, Version.V1P2)
-                if old.status == record["status"] and _content(old.v1p2) == _content(rendered):
-                    counts["unchanged"] += 1
-                    continue
-                save(connection, entity, record)
-                counts["deleted" if record["status"] == "tobedeleted" else "updated"] += 1
-            insert_records(connection, {entity: new_records})
-            if mode == "bulk":
-                for sourced_id, old in existing.items():
-                    if sourced_id not in incoming and old.status == "active":
-                        save(connection, entity, {**old.v1p2, "status": "tobedeleted", "dateLastModified": moment})
-                        counts["deleted"] += 1
-            for name, count in counts.items():
-                if count:
-                    getattr(report, name)[entity] = count
+            if mode != "absent":
+                application.apply(entity, mode, records.get(entity, []))
+        application.delete_pending()
     return report

@@ -8,13 +8,21 @@
   its courses belong to it or have a class in it.
 - A class's categories are the categories of its line items; a school's score scales are those of its
   classes.
+
+Where two objects are related through a third record (an enrollment joins a class and a user; a class joins
+a school and its terms, courses and score scales; a line item joins a class and its categories), only an
+active third record relates them: the class's students are the users actively enrolled in it, and a dropped
+student (the enrollment `tobedeleted`) is no longer listed, in 1.1 and 1.2 alike. Where the objects listed
+are themselves what relates them (a school's classes, a term's classes, a class's line items, a user's
+resources), they are listed as the collection lists them, `tobedeleted` ones included, so that deltas see
+them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, or_, select
 
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.visibility import expand_orgs, visibility
@@ -51,14 +59,23 @@ def selection_condition(entity_name: str, selection: Selection | None) -> Condit
     )
 
 
+def _active(table: Table) -> Condition:
+    """A linking record that still links: not tobedeleted."""
+    return table.c.status == "active"
+
+
 def _enrolled(class_param: str, role: str) -> Callable[[Params], Condition]:
     return lambda p: USERS.c.sourced_id.in_(
-        select(ENROLLMENTS.c.user_id).where(ENROLLMENTS.c.class_id == p[class_param], ENROLLMENTS.c.role == role)
+        select(ENROLLMENTS.c.user_id).where(
+            ENROLLMENTS.c.class_id == p[class_param], ENROLLMENTS.c.role == role, _active(ENROLLMENTS)
+        )
     )
 
 
 def _classes_of_user(param: str) -> Callable[[Params], Condition]:
-    return lambda p: CLASSES.c.sourced_id.in_(select(ENROLLMENTS.c.class_id).where(ENROLLMENTS.c.user_id == p[param]))
+    return lambda p: CLASSES.c.sourced_id.in_(
+        select(ENROLLMENTS.c.class_id).where(ENROLLMENTS.c.user_id == p[param], _active(ENROLLMENTS))
+    )
 
 
 def _holding_role(role: str) -> Callable[[Params], Condition]:
@@ -76,7 +93,8 @@ def _linked(kind: str, table, param: str) -> Callable[[Params], Condition]:
 
 
 def _school_classes(p: Params):
-    return select(CLASSES.c.sourced_id).where(CLASSES.c.school_id == p["schoolSourcedId"])
+    """The school's active classes, as linking records."""
+    return select(CLASSES.c.sourced_id).where(CLASSES.c.school_id == p["schoolSourcedId"], _active(CLASSES))
 
 
 NESTED: dict[str, Callable[[Params], Condition]] = {
@@ -91,7 +109,9 @@ NESTED: dict[str, Callable[[Params], Condition]] = {
     ),
     "getCoursesForSchool": lambda p: or_(
         COURSES.c.org_id == p["schoolSourcedId"],
-        COURSES.c.sourced_id.in_(select(CLASSES.c.course_id).where(CLASSES.c.school_id == p["schoolSourcedId"])),
+        COURSES.c.sourced_id.in_(
+            select(CLASSES.c.course_id).where(CLASSES.c.school_id == p["schoolSourcedId"], _active(CLASSES))
+        ),
     ),
     "getEnrollmentsForSchool": lambda p: ENROLLMENTS.c.school_id == p["schoolSourcedId"],
     "getStudentsForSchool": _holding_role("student"),
@@ -107,7 +127,7 @@ NESTED: dict[str, Callable[[Params], Condition]] = {
     ),
     "getGradingPeriodsForTerm": lambda p: SESSIONS.c.parent_id == p["termSourcedId"],
     "getCategoriesForClass": lambda p: CATEGORIES.c.sourced_id.in_(
-        select(LINE_ITEMS.c.category_id).where(LINE_ITEMS.c.class_id == p["classSourcedId"])
+        select(LINE_ITEMS.c.category_id).where(LINE_ITEMS.c.class_id == p["classSourcedId"], _active(LINE_ITEMS))
     ),
     "getLineItemsForClass": lambda p: LINE_ITEMS.c.class_id == p["classSourcedId"],
     "getResultsForClass": lambda p: RESULTS.c.class_id == p["classSourcedId"],

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select
 
 from rosterlab.server.query.visibility import expand_orgs, visibility
 from rosterlab.server.store.load import entity_row, link_rows
-from rosterlab.server.store.tables import ENTITY_TABLES, links
+from rosterlab.server.store.tables import ENTITY_TABLES, LINK_FIELDS, ROLE_LINK, links
 from rosterlab.spec.entities import V1P2
-from rosterlab.spec.filter.fields import format_instant
 from rosterlab.spec.model import Nested, Ref
-
-# Who may still point at an object: (entity, index column). An object with such dependants cannot go.
-DEPENDANTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "lineItem": (("result", "line_item_id"),),
-    "category": (("lineItem", "category_id"),),
-}
-
-
-def now() -> str:
-    """The current instant in the canonical form."""
-    return format_instant(datetime.now(UTC))
 
 
 def _references(entity_name: str, record: Mapping[str, Any]):
@@ -89,37 +76,39 @@ def exists(connection: Connection, entity_name: str, sourced_id: str, orgs: tupl
     return _visible(connection, entity_name, sourced_id, expand_orgs(connection, orgs) if orgs else None)
 
 
+def link_kinds(entity_name: str) -> tuple[str, ...]:
+    """The kinds of link an entity's records own (a demographics record, sharing its user's sourcedId, owns
+    none of the user's)."""
+    kinds = tuple(kind for kind, (owner, _) in LINK_FIELDS.items() if owner == entity_name)
+    return (*kinds, ROLE_LINK) if entity_name == "user" else kinds
+
+
+def _drop_links(connection: Connection, entity_name: str, sourced_id: str) -> None:
+    kinds = link_kinds(entity_name)
+    if kinds:
+        connection.execute(delete(links).where(links.c.owner_id == sourced_id, links.c.kind.in_(kinds)))
+
+
 def save(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
     """Write a canonical record as it is (its own status and dateLastModified); True when it is new."""
     table = ENTITY_TABLES[entity_name]
     row = entity_row(entity_name, record)
     created = connection.execute(delete(table).where(table.c.sourced_id == record["sourcedId"])).rowcount == 0
     connection.execute(insert(table), row)
-    connection.execute(delete(links).where(links.c.owner_id == record["sourcedId"]))
+    _drop_links(connection, entity_name, record["sourcedId"])
     new_links = list(link_rows(entity_name, record))
     if new_links:
         connection.execute(insert(links), new_links)
     return created
 
 
-def store(connection: Connection, entity_name: str, record: dict[str, Any]) -> bool:
-    """Create or replace an object, active and modified now; True when it was created."""
-    return save(connection, entity_name, dict(record, status="active", dateLastModified=now()))
-
-
-def dependants(connection: Connection, entity_name: str, sourced_id: str) -> list[str]:
-    """What still refers to an object, described for a refusal."""
-    found = []
-    for entity, column in DEPENDANTS.get(entity_name, ()):
-        table = ENTITY_TABLES[entity]
-        count = len(connection.execute(select(table.c.sourced_id).where(table.c[column] == sourced_id)).all())
-        if count:
-            found.append(f"{count} {entity}(s)")
-    return found
+def store(connection: Connection, entity_name: str, record: dict[str, Any], stamp: str) -> bool:
+    """Create or replace an object, active and modified at `stamp`; True when it was created."""
+    return save(connection, entity_name, dict(record, status="active", dateLastModified=stamp))
 
 
 def remove(connection: Connection, entity_name: str, sourced_id: str) -> None:
     """Delete an object for good: it leaves every list and its GET answers 404."""
     table = ENTITY_TABLES[entity_name]
     connection.execute(delete(table).where(table.c.sourced_id == sourced_id))
-    connection.execute(delete(links).where(links.c.owner_id == sourced_id))
+    _drop_links(connection, entity_name, sourced_id)

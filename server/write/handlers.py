@@ -2,9 +2,10 @@
 
 A write is checked whole before anything is stored: the body against the model (422 invaliddata, every
 problem listed), the references against the store (422), the path's parents (404); then it is applied in
-one transaction. PUT answers 201 when it creates and 200 when it replaces; DELETE 204, or 422
-`deletefailure` while other objects still refer to the object. A `Leniency` (from the server's quirks)
-says which deviations from the model a body may show; by default none.
+one transaction, stamped from the SIS's clock. PUT answers 201 when it creates and 200 when it replaces;
+DELETE 204 (the references other objects may do without are removed), or 422 `deletefailure` while other
+objects still need the object. A `Leniency` (from the server's quirks) says which deviations from the model
+a body may show; by default none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from sqlalchemy import Engine
 
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.relations import check_parents
-from rosterlab.server.store import write
+from rosterlab.server.store import cascade, write
+from rosterlab.server.store.clock import next_stamp
 from rosterlab.server.write.validate import STRICT, BodyErrors, Leniency, canonical_record
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.model import Version
@@ -83,7 +85,7 @@ def put(
         problems = write.missing_references(connection, entity.name, record, orgs)
         if problems:
             raise _invalid(problems)
-        return 201 if write.store(connection, entity.name, record) else 200
+        return 201 if write.store(connection, entity.name, record, next_stamp(connection)) else 200
 
 
 def remove(engine: Engine, operation: Operation, version: Version, sourced_id: str, orgs) -> None:
@@ -92,13 +94,14 @@ def remove(engine: Engine, operation: Operation, version: Version, sourced_id: s
     with engine.begin() as connection:
         if not write.exists(connection, entity.name, sourced_id, orgs):
             raise OneRosterError(404, "unknownobject", f"no {entity.name} has sourcedId {sourced_id!r}")
-        still = write.dependants(connection, entity.name, sourced_id)
+        still = cascade.holders(connection, entity.name, sourced_id)
         if still:
             raise OneRosterError(
                 422,
                 "deletefailure",
                 f"{entity.name} {sourced_id!r} is still used by {', '.join(still)}; delete them first",
             )
+        cascade.release(connection, entity.name, sourced_id, next_stamp(connection))
         write.remove(connection, entity.name, sourced_id)
 
 
@@ -146,6 +149,7 @@ def create_many(
             records[index] = record
         if problems:
             raise _invalid(problems)
+        stamp = next_stamp(connection)
         for record in records:
-            write.store(connection, entity.name, record)
+            write.store(connection, entity.name, record, stamp)
     return orjson.dumps({"sourcedIdPairs": pairs})
