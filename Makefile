@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## create .venv and install rosterlab with its development tools
 
+# `make run PORT=9000 HOST=0.0.0.0`; not read from the environment, where HOST often names the machine.
+HOST = 127.0.0.1
+PORT = 8000
+
 run: $(STAMP) ## start the mock SIS on a generated district
-	@mkdir -p .rosterlab
-	$(BIN)/rosterlab serve --demo --database sqlite:///.rosterlab/demo.db
+	$(BIN)/rosterlab serve --demo --host $(HOST) --port $(PORT)
 
 test: $(STAMP) lint ## run the whole test suite
 	$(BIN)/python -m pytest

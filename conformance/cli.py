@@ -1,6 +1,7 @@
 """`rosterlab check URL`: the conformance of a OneRoster endpoint, as a table, JUnit XML, JSON or HTML.
 
-Exit codes: 0 no must-failure; 1 a must-failure; 2 a usage error.
+Exit codes: 0 no failure at the --fail-on level (must, by default) or above; 1 such a failure; 2 a usage
+error; 3 the checker could not run (no token, the provider unreachable, the budget spent before a verdict).
 """
 
 from __future__ import annotations
@@ -11,55 +12,107 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+from rich.console import Console
 
+from rosterlab.conformance.budget import Budget
 from rosterlab.conformance.consumer_report import clients, grade_client
 from rosterlab.conformance.csv_log import check_bundle
+from rosterlab.conformance.detect import served_versions
+from rosterlab.conformance.model import Level, Outcome, Report, combined
+from rosterlab.conformance.progress import TerminalProgress
 from rosterlab.conformance.reports.console import print_report
-from rosterlab.conformance.reports.data import report_data
+from rosterlab.conformance.reports.data import run_data
 from rosterlab.conformance.reports.html import html_page
 from rosterlab.conformance.reports.junit import junit_xml
 from rosterlab.conformance.runner import run_checks
-from rosterlab.conformance.target import Target
-from rosterlab.consumer.auth import AuthError, OAuth1, OAuth2
+from rosterlab.conformance.target import Target, granted_scopes
+from rosterlab.conformance.transport import NoAuth, Transport
+from rosterlab.consumer.auth import Authenticator, OAuth1, OAuth2
 from rosterlab.consumer.cli_connections import rest_options
-from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
-from rosterlab.consumer.sources.rest import detect_version
+from rosterlab.consumer.client import ClientSettings, OneRosterClient
 from rosterlab.server.store.database import connect
+
+
+def _auth(method, root, client_id, client_secret, token_url, scope, client_auth, signature, no_auth) -> Authenticator:
+    if no_auth:
+        return NoAuth()
+    if not client_id or not client_secret:
+        raise click.UsageError("give --client-id and --client-secret (or --key and --secret), or --no-auth")
+    if method == "oauth1":
+        return OAuth1(client_id, client_secret, signature)
+    return OAuth2(token_url or f"{root}/oauth/token", client_id, client_secret, scope, client_auth)
 
 
 @click.command("check")
 @click.argument("url")
 @rest_options
+@click.option("--no-auth", is_flag=True, help="The provider takes no credentials: send none (auth.* checks skip).")
 @click.option("--allow-writes", is_flag=True, help="Also run checks that write to the provider.")
 @click.option("--only", multiple=True, help="Only checks whose id starts with this (repeatable).")
+@click.option("--fail-on", type=click.Choice([level.value for level in Level]), default="must", show_default=True,
+              help="Exit 1 when a check of this level, or a more binding one, fails.")  # fmt: skip
+@click.option("--thorough", is_flag=True, help="Follow every record's references, not a bounded sample.")
+@click.option("--budget", type=click.FloatRange(min=1), default=None,
+              help="Seconds the whole run may take; checks not run by then are errors.")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Seconds one request may take before it fails its check.")  # fmt: skip
+@click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when it is a terminal).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML page here.")
-def check(url, version, method, client_id, client_secret, token_url, scope, client_auth, signature, allow_writes,
-          only, junit, json_path, html) -> None:  # fmt: skip
-    """Check a OneRoster endpoint's conformance."""
-    if not client_id or not client_secret:
-        raise click.UsageError("give --client-id and --client-secret (or --key and --secret)")
+def check(url, version, method, client_id, client_secret, token_url, scope, client_auth, signature, no_auth,
+          allow_writes, only, fail_on, thorough, budget, timeout, progress, junit, json_path,
+          html) -> None:  # fmt: skip
+    """Check a OneRoster endpoint's conformance (every version it serves, unless --version names one)."""
     root = url.split("/ims/oneroster", 1)[0].rstrip("/")
-    if method == "oauth1":
-        auth = OAuth1(client_id, client_secret, signature)
-    else:
-        auth = OAuth2(token_url or f"{root}/oauth/token", client_id, client_secret, scope, client_auth)
-    with OneRosterClient(root, auth, ClientSettings(retries=2)) as client:
-        try:
-            used = detect_version(client) if version == "auto" else version
-        except (SyncError, AuthError) as error:
-            click.echo(f"error: {error}", err=True)
-            sys.exit(2)
-        report = run_checks(Target(client, used, allow_writes), tuple(only))
-    print_report(report)
+    auth = _auth(method, root, client_id, client_secret, token_url, scope, client_auth, signature, no_auth)
+    allowed = granted_scopes(scope) if isinstance(auth, OAuth2) else None
+    spend = Budget(budget, timeout)
+    showing = progress if progress is not None else sys.stderr.isatty()
+    reports: list[Report] = []
+    with OneRosterClient(root, auth, ClientSettings(timeout=timeout, retries=0)) as client:
+        transport = Transport(client.http, auth, spend)
+        served = served_versions(transport, root, ("1.2", "1.1") if version == "auto" else (version,))
+        problem = served.problem()
+        if problem:
+            click.echo(f"error: could not run: {problem}", err=True)
+            sys.exit(Outcome.ERROR.exit_code)
+        for other, answer in served.others.items():
+            click.echo(f"note: OneRoster {other} not checked: it answered {answer}", err=True)
+        with TerminalProgress(Console(stderr=True, force_terminal=showing or None)) if showing else _Quiet() as shown:
+            transport.on_request = shown.request
+            for used in served.versions:
+                shown.start(used)
+                target = Target(client, used, allow_writes, thorough, allowed, spend, transport)
+                reports.append(run_checks(target, tuple(only), Level(fail_on), shown.check))
+    for report in reports:
+        print_report(report)
     if junit:
-        junit.write_text(junit_xml(report), encoding="utf-8")
+        junit.write_text(junit_xml(*reports), encoding="utf-8")
     if json_path:
-        json_path.write_text(json.dumps(report_data(report), indent=2), encoding="utf-8")
+        json_path.write_text(json.dumps(run_data(reports), indent=2), encoding="utf-8")
     if html:
-        html.write_text(html_page(report), encoding="utf-8")
-    sys.exit(0 if report.passed else 1)
+        html.write_text(html_page(*reports), encoding="utf-8")
+    sys.exit(combined(reports).exit_code)
+
+
+class _Quiet:
+    """No progress shown."""
+
+    def __enter__(self) -> _Quiet:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def start(self, version: str) -> None:
+        return None
+
+    def check(self, *_: object) -> None:
+        return None
+
+    def request(self, shown: str) -> None:
+        return None
 
 
 @click.command("check-csv")

@@ -56,16 +56,29 @@ class OAuth2:
     username: str | None = None  # the password grant when set
     password: str | None = None
     lifetime: float | None = field(default=None, init=False)  # expires_in of the last token; None: not said
+    _asked: str = field(default="", init=False, repr=False)
     _token: str | None = field(default=None, repr=False)
     _expires: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def requested(self) -> str:
+        """The scope token requests carry: the connection's own, else the one asked for by what reads."""
+        return self.scope or self._asked
+
+    def ask(self, scope: str) -> None:
+        """Ask for `scope` from now on (the least that a sync, a test or a probe reads), unless the connection
+        names its own; a token of another scope is fetched again."""
+        with self._lock:
+            if not self.scope and scope != self._asked:
+                self._asked, self._token = scope, None
 
     def _fetch(self, http: httpx.Client) -> None:
         data = {"grant_type": "password" if self.username else "client_credentials"}
         if self.username:
             data.update(username=self.username, password=self.password or "")
-        if self.scope:
-            data["scope"] = self.scope
+        if self.requested:
+            data["scope"] = self.requested
         auth, url = None, httpx.URL(self.token_url)
         credentials = {"client_id": self.client_id, "client_secret": self.client_secret}
         if self.client_auth == "basic":
@@ -74,23 +87,26 @@ class OAuth2:
             url = url.copy_merge_params(credentials)
         else:
             data.update(credentials)
-        response = http.post(url, data=data, auth=auth)
+        response = _post(http, url, data, auth, self.token_url)
         for _ in range(5):  # a token endpoint that redirects: follow it on its own origin only
             location = response.headers.get("Location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:
                 break
             target = response.url.join(location)
             if (target.scheme, target.host, target.port) != (response.url.scheme, response.url.host, response.url.port):
-                raise AuthError(f"the token endpoint redirects to another origin ({target.host}); credentials not sent")
-            response = http.post(target, data=data, auth=auth)
+                shown = target.copy_with(query=None)
+                raise AuthError(
+                    f"the token endpoint redirects to another origin ({shown}); credentials not sent there. If that "
+                    f"is the provider's token endpoint, give it as the token URL (--token-url {shown})"
+                )
+            response = _post(http, target, data, auth, self.token_url)
         if response.status_code != 200:
-            try:
-                error = response.json().get("error", "")
-            except ValueError:
-                error = ""
-            raise AuthError(f"the token endpoint refused the credentials: HTTP {response.status_code} {error}".strip())
-        body = response.json()
-        self._token = body["access_token"]
+            raise AuthError(token_refusal(response, self.token_url, self.requested))
+        try:
+            body = response.json()
+            self._token = body["access_token"]
+        except (ValueError, KeyError, TypeError):
+            raise AuthError(f"the token endpoint at {self.token_url} answered 200 without an access_token") from None
         self.lifetime = float(body["expires_in"]) if body.get("expires_in") else None
         lifetime = self.lifetime or 3600.0
         self._expires = time.monotonic() + max(0.0, lifetime - 30)
@@ -106,3 +122,33 @@ class OAuth2:
         with self._lock:
             self._token = None
         return True
+
+
+def _post(http: httpx.Client, url: httpx.URL, data: dict, auth: tuple[str, str] | None, token_url: str):
+    try:
+        return http.post(url, data=data, auth=auth)
+    except httpx.TransportError as error:
+        raise AuthError(f"cannot reach the token endpoint at {token_url} ({error.__class__.__name__})") from None
+
+
+def token_refusal(response: httpx.Response, token_url: str, scope: str) -> str:
+    """What a token endpoint's refusal means, with the provider's own error and description (RFC 6749 5.2)."""
+    status = response.status_code
+    if status in (404, 405):
+        return (
+            f"no token endpoint at {token_url} (HTTP {status}): the token URL is wrong; give the provider's "
+            "token URL (--token-url)"
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    error = str(body.get("error") or "")
+    description = str(body.get("error_description") or "")
+    said = ": ".join(part for part in (f"HTTP {status} {error}".strip(), description) if part)
+    if error == "invalid_scope":
+        return f"the token endpoint refused the scope asked for ({scope or 'none'}): {said}"
+    if error in ("invalid_request", "unsupported_grant_type"):
+        return f"the token endpoint refused the token request: {said}"
+    return f"the token endpoint refused the credentials: {said}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from rosterlab.consumer.client import OneRosterClient, Paged
 from rosterlab.consumer.errors import HttpError, SyncError
@@ -74,7 +75,8 @@ def confirm(
             _close(paged.records)
             paged.records, paged.identical, paged.conflicting = again.records, again.identical, again.conflicting
             continue
-        read = {sid: client.read_one(where.one_path.replace("{sourcedId}", sid), where.one_key) for sid in sorted(differ)}
+        read = {sid: client.read_one(where.one_path.replace("{sourcedId}", quote(sid, safe="")), where.one_key)
+                for sid in sorted(differ)}  # fmt: skip
         records = into()
         for record in paged.records:
             if not (isinstance(record, dict) and record.get("sourcedId") in read):

@@ -87,8 +87,8 @@ def push_grades(engine: Engine, connection_name: str, client: OneRosterClient, v
     result = PushResult()
     started = _now()
     auth = client.auth
-    if isinstance(auth, OAuth2) and auth.scope and GRADEBOOK_PUT not in auth.scope:  # a read-only token from a pull
-        auth.scope = f"{auth.scope} {scope_uri(version, GRADEBOOK_PUT)}"
+    if isinstance(auth, OAuth2) and auth.requested and GRADEBOOK_PUT not in auth.requested:  # a read-only token
+        auth.scope = f"{auth.requested} {scope_uri(version, GRADEBOOK_PUT)}"
         auth.refresh(client.http)
     for entity in PUSH_ORDER:
         table = TABLES[entity]

@@ -1,21 +1,22 @@
 """Apply one entity's pulled records to the local store, inside the sync's transaction.
 
 Upserts by sourcedId, or for users by the connection's match key (a user whose sourcedId changed keeps its
-local id); marks deletions (absence from a complete pull, or `tobedeleted`) unless the guard holds them;
-refuses records it cannot key, and says why.
+local id); marks deletions (absence from a complete pull, `tobedeleted`, or gone for good) unless the guard
+holds them, the status inside the stored record as well as beside it; refuses records it cannot key, and
+those the sync rejected, and says why.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from rosterlab.consumer.matching import MatchKey
 from rosterlab.consumer.sinks import Change
@@ -134,6 +135,14 @@ def _active_ids(connection: Connection, table, name: str) -> set[str]:
     return set(connection.execute(query).scalars())
 
 
+def _pending_ids(connection: Connection, table, name: str) -> set[str]:
+    """Gradebook items written locally and not yet pushed."""
+    if "pending" not in table.c:
+        return set()
+    query = select(table.c.sourced_id).where(table.c.connection == name, table.c.pending.is_(True))
+    return set(connection.execute(query).scalars())
+
+
 def _rekey(connection: Connection, entity: str, target: Target, incoming: dict[str, Record], existing) -> None:
     """Give a user whose sourcedId changed (same match value) its new sourcedId, keeping its local id."""
     table = TABLES[entity]
@@ -158,45 +167,81 @@ def _rekey(connection: Connection, entity: str, target: Target, incoming: dict[s
         existing[sourced_id] = old
 
 
+@dataclass
+class Incoming:
+    """One entity's pulled records, and what the sync decided about them before applying them."""
+
+    records: Iterable[Any]  # any re-iterable: a list, a spool
+    complete: bool = False  # absence from the records means deletion
+    rejected: Mapping[str, str] = field(default_factory=dict)  # sourcedId -> why it is not applied
+    gone: set[str] = field(default_factory=set)  # deleted whatever the records say
+
+
+def _tombstone(connection: Connection, table, name: str, ids: list[str]) -> dict[str, Any]:
+    """Mark stored records tobedeleted, the status inside each record too; their rows before."""
+    rows = _rows(connection, table, name, ids)
+    statement = (
+        update(table)
+        .where(table.c.connection == name, table.c.sourced_id == bindparam("sid"))
+        .values(status="tobedeleted", data=bindparam("document", type_=table.c.data.type))
+    )
+    if rows:
+        connection.execute(
+            statement, [{"sid": sid, "document": {**row.data, "status": "tobedeleted"}} for sid, row in rows.items()]
+        )
+    return rows
+
+
 def apply_entity(
     connection: Connection,
     target: Target,
     entity: str,
-    records: Iterable[Any],
+    incoming: Incoming,
     guard: DeletionGuard,
-    complete: bool,
     track_changes: bool = True,
 ) -> Applied:
-    """Apply one entity's records (any re-iterable: a list, a spool); absence means deletion only when the pull
-    was `complete`. Records are walked twice, once for their sourcedIds and once in batches to write them, so
-    a million of them need not be in memory at once. Without `track_changes` the changes are counted but not
-    listed (nothing would read them)."""
+    """Apply one entity's records; absence means deletion only when the pull was complete. Records are walked
+    twice, once for their sourcedIds and once in batches to write them, so a million of them need not be in
+    memory at once. A record that arrives tobedeleted and is not held is not created; a record written
+    locally and not yet pushed (`pending`) is neither overwritten nor deleted by a pull. Without
+    `track_changes` the changes are counted but not listed (nothing would read them)."""
     table = TABLES[entity]
     applied = Applied()
     name = target.connection
+    rejected = incoming.rejected
+    records = incoming.records
     if entity == "user" and target.match.key != "sourcedId":
-        incoming = {record["sourcedId"]: record for record in _valid(entity, records, target, applied)}
-        _rekey(connection, entity, target, incoming, _rows(connection, table, name, None))
-        source, matching = list(incoming.values()), True
+        valid = _valid(entity, records, target, applied)
+        keyed = {record["sourcedId"]: record for record in valid if record["sourcedId"] not in rejected}
+        _rekey(connection, entity, target, keyed, _rows(connection, table, name, None))
+        source, matching = list(keyed.values()), True
         first_walk: Iterable[Record] = source
     else:
         source, matching = records, False
         first_walk = _valid(entity, source, target, applied)
-    seen: set[str] = set()
+    seen: set[str] = set(rejected)  # a rejected record is not deleted for its absence
     doomed: set[str] = set()  # sent as tobedeleted
     stamps: set[str] = set()
     for record in first_walk:
-        seen.add(record["sourcedId"])
+        sourced_id = record["sourcedId"]
+        if sourced_id in rejected:
+            continue
+        seen.add(sourced_id)
         stamps.add(record.get("dateLastModified") or "")
         if record.get("status") == "tobedeleted":
-            doomed.add(record["sourcedId"])
+            doomed.add(sourced_id)
         else:
-            doomed.discard(record["sourcedId"])
+            doomed.discard(sourced_id)
+    applied.counts["rejected"] += len(rejected)
+    applied.rejections += rejected.values()
     stamps.discard("")
     applied.newest = max(map(canonical_instant, stamps), default=None)
     active = _active_ids(connection, table, name)
     stored = bool(active) or connection.execute(select(table.c.sourced_id).where(table.c.connection == name)).first()
-    deletions = {sid for sid in active if (complete and sid not in seen) or sid in doomed}
+    pending = _pending_ids(connection, table, name)
+    deletions = {
+        sid for sid in active if (incoming.complete and sid not in seen) or sid in doomed or sid in incoming.gone
+    } - pending
     hold = guard.holds(len(deletions), len(active))
     connection.execute(delete(held).where(held.c.connection == name, held.c.entity == entity))
 
@@ -204,9 +249,10 @@ def apply_entity(
         if track_changes:
             applied.changes.append(Change(name, target.tenant, entity, action, sourced_id, local_id, record))
 
-    for batch in _batches(_valid(entity, source, target, None), INSERT_BATCH):
+    kept = (record for record in _valid(entity, source, target, None) if record["sourcedId"] not in rejected)
+    for batch in _batches(kept, INSERT_BATCH):
         existing = _rows(connection, table, name, batch) if stored else {}
-        new_rows: list[dict] = []
+        new_rows: list[tuple] = []
         for sourced_id, record in batch.items():
             if hold and sourced_id in deletions:
                 continue
@@ -217,12 +263,16 @@ def apply_entity(
                 "match_value": target.match.value(record) if matching else None,
                 "data": record,
             }
-            if old is None:
+            if old is None and values["status"] == "tobedeleted":
+                applied.counts["unchanged"] += 1  # deleted before it was ever held: nothing to create
+            elif old is None:
                 local_id = new_local_id()
                 new_rows.append((sourced_id, local_id, values["status"], values["date_last_modified"],
                                  values["match_value"], record))  # fmt: skip
                 applied.counts["created"] += 1
                 event("created", sourced_id, local_id, record)
+            elif sourced_id in pending:
+                applied.counts["unchanged"] += 1  # a local change not pushed yet wins until it is
             elif old.data != record or old.status != values["status"] or old.match_value != values["match_value"]:
                 connection.execute(
                     update(table).where(table.c.connection == name, table.c.sourced_id == sourced_id).values(**values)
@@ -234,19 +284,13 @@ def apply_entity(
                 applied.counts["unchanged"] += 1
         if new_rows:
             _insert(connection, table, name, new_rows)
-    absent = [sid for sid in deletions if sid not in seen]
+    absent = sorted(sid for sid in deletions if sid not in doomed)
     if not hold:
         for start in range(0, len(absent), LOOKUP_BATCH):
-            chunk = absent[start : start + LOOKUP_BATCH]
-            connection.execute(
-                update(table)
-                .where(table.c.connection == name, table.c.sourced_id.in_(chunk))
-                .values(status="tobedeleted")
-            )
-            applied.counts["deleted"] += len(chunk)
-            if track_changes:
-                for sid, row in _rows(connection, table, name, chunk).items():
-                    event("deleted", sid, row.local_id, {**row.data, "status": "tobedeleted"})
+            rows = _tombstone(connection, table, name, absent[start : start + LOOKUP_BATCH])
+            applied.counts["deleted"] += len(rows)
+            for sid, row in rows.items():
+                event("deleted", sid, row.local_id, {**row.data, "status": "tobedeleted"})
     else:
         rows = [{"connection": name, "entity": entity, "sourced_id": sid} for sid in sorted(deletions)]
         connection.execute(insert(held), rows)

@@ -1,5 +1,6 @@
 """The consumer's local store: one table per synced entity, keyed by connection and external sourcedId,
-each record with a stable local id; the history of syncs, held deletions, high-water marks and run locks."""
+each record with a stable local id; the history of syncs, held deletions, high-water marks (one per entity)
+and run locks."""
 
 from __future__ import annotations
 
@@ -60,6 +61,14 @@ state = Table(
     metadata,
     Column("connection", String, primary_key=True),
     Column("high_water", String, nullable=True),  # newest dateLastModified of the last successful sync
+)
+
+marks = Table(
+    "sync_marks",
+    metadata,
+    Column("connection", String, primary_key=True),
+    Column("entity", String, primary_key=True),
+    Column("high_water", String, nullable=True),  # newest dateLastModified of the entity seen by the last sync
 )
 
 locks = Table(

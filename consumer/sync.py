@@ -1,37 +1,39 @@
 """Syncs: pull from a source completely, then apply the differences in one transaction.
 
 Nothing is written until every entity has been pulled without error, so a failed or interrupted sync
-changes nothing. Records absent from a complete pull, and records the provider marks `tobedeleted`, are
-deletions; when they exceed the guard (by default more than 10 records and more than 10 % of a kind) they
-are held for approval instead of applied, and the rest of the sync is applied. A delta sync asks only for
-what changed since the last successful sync's high-water mark.
+changes nothing. Records absent from a complete pull, records the provider marks `tobedeleted` and records
+it confirmed gone are deletions; when they exceed the guard (by default more than 10 records and more than
+10 % of a kind) they are held for approval instead of applied, and the rest of the sync is applied. Records
+served twice with different content, and records naming what the roster does not hold, are rejected and
+listed (consumer/integrity.py). A delta sync asks each entity only for what changed since its own
+high-water mark (consumer/marks.py).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
+from rosterlab.consumer.integrity import refusals
 from rosterlab.consumer.locking import sync_lock
+from rosterlab.consumer.marks import delta_starts, mark_of, save_marks, stored_marks
 from rosterlab.consumer.matching import MatchKey
-from rosterlab.consumer.reconcile import DeletionGuard, Target, apply_entity
+from rosterlab.consumer.reconcile import DeletionGuard, Incoming, Target, apply_entity
 from rosterlab.consumer.selection import Selection
 from rosterlab.consumer.sinks import Change, Sink
 from rosterlab.consumer.sources.base import Progress, Pull, Source
 from rosterlab.consumer.spool import Spool
 from rosterlab.consumer.store import ROSTER, TABLES, metadata, runs, state
-from rosterlab.spec.filter.fields import format_instant, parse_instant
 
 __all__ = ["DeletionGuard", "SyncOptions", "SyncResult", "delta_sync", "full_sync", "local_records"]
 
 SHOWN_REJECTIONS = 100
-SETTLED = timedelta(hours=1)  # how long after its stamp a provider's change is surely committed
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class SyncResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)
     rejections: list[str] = field(default_factory=list)
+    rejected: dict[str, set[str]] = field(default_factory=dict)  # the sourcedIds refused, per entity
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -80,52 +84,33 @@ def full_sync(
 ) -> SyncResult:
     """Pull everything, then apply it at once; raises SyncError (nothing applied) when a pull fails."""
     options = replace(options or SyncOptions(), **overrides)
-    return _sync(engine, connection_name, source, options, since=None, start=None)
+    return _sync(engine, connection_name, source, options, starts=None)
 
 
 def delta_sync(
     engine: Engine, connection_name: str, source: Source, options: SyncOptions | None = None, **overrides: Any
 ) -> SyncResult:
-    """Pull what changed since the last successful sync and apply it at once; a connection never synced gets
-    a full sync."""
+    """Pull what changed since the last successful sync and apply it at once; each entity from its own mark
+    (an entity never synced is pulled whole)."""
     options = replace(options or SyncOptions(), **overrides)
-    mark = high_water(engine, connection_name)
-    return _sync(engine, connection_name, source, options, since=mark, start=delta_start(engine, connection_name, mark))
-
-
-def delta_start(engine: Engine, connection_name: str, mark: str | None) -> str | None:
-    """The instant a delta asks from (`dateLastModified>=`): the high-water mark while it is recent, since a
-    record stamped then may have been committed after the last pull; once the mark is older than that pull by
-    `SETTLED`, every record stamped at it was seen, and the delta starts a millisecond later. (Otherwise a
-    district loaded in bulk, every record sharing one stamp, would be read whole by every delta.)"""
-    if mark is None:
-        return None
-    query = (
-        select(runs.c.started)
-        .where(runs.c.connection == connection_name, runs.c.outcome.in_(("applied", "held")))
-        .order_by(runs.c.id.desc())
-        .limit(1)
-    )
-    with engine.connect() as connection:
-        last_pull = connection.execute(query).scalar()
-    moment = parse_instant(mark)
-    if last_pull is not None and moment + SETTLED < parse_instant(last_pull):
-        return format_instant(moment + timedelta(milliseconds=1))
-    return mark
+    metadata.create_all(engine)
+    starts = delta_starts(engine, connection_name, options.entities)
+    return _sync(engine, connection_name, source, options, starts=starts)
 
 
 def _sync(
-    engine: Engine, connection_name: str, source: Source, options: SyncOptions, since: str | None, start: str | None
+    engine: Engine, connection_name: str, source: Source, options: SyncOptions, starts: dict[str, str | None] | None
 ) -> SyncResult:
     metadata.create_all(engine)
-    kind = "full" if since is None else "delta"
+    kind = "full" if starts is None or not any(starts.values()) else "delta"
     started, clock = _now(), time.monotonic()
     try:
         with sync_lock(engine, connection_name):
-            pulled = source.pull(options.entities, start, options.progress)
+            pulled = source.pull(options.entities, starts, options.progress)
+            kind = pulled.kind
             try:
                 with engine.begin() as connection:
-                    result = _apply(connection, connection_name, pulled, options, since)
+                    result = _apply(connection, connection_name, pulled, options)
                     result.kind, result.seconds = kind, time.monotonic() - clock
                     _record_run(connection, connection_name, options, kind, started, result, None)
             finally:
@@ -138,43 +123,52 @@ def _sync(
     return result
 
 
-def _apply(connection: Connection, connection_name: str, pulled: Pull, options: SyncOptions, since) -> SyncResult:
+def _apply(connection: Connection, connection_name: str, pulled: Pull, options: SyncOptions) -> SyncResult:
     target = Target(connection_name, options.tenant, options.match)
-    records = _selected(connection, connection_name, pulled, options.selection)
-    result = SyncResult()
+    selected = replace(pulled, records=_selected(connection, connection_name, pulled, options.selection))
+    refused = refusals(connection, connection_name, selected, options.entities)
+    before = stored_marks(connection, connection_name)
+    marks: dict[str, str | None] = {e: mark_of(before, e) for e in options.entities if mark_of(before, e)}
+    result = SyncResult(warnings=list(pulled.warnings))
     changes: list[Change] = []
-    stamps: list[str] = []
     for entity in options.entities:
-        if entity not in records:
+        if entity not in selected.records:
             continue
-        applied = apply_entity(
-            connection, target, entity, records[entity], options.guard, entity in pulled.complete, bool(options.sinks)
+        incoming = Incoming(
+            selected.records[entity],
+            entity in pulled.complete,
+            refused.reasons.get(entity, {}),
+            pulled.gone.get(entity, set()) | refused.retired.get(entity, set()),
         )
+        applied = apply_entity(connection, target, entity, incoming, options.guard, bool(options.sinks))
         result.counts[entity] = applied.counts
-        if applied.newest:
-            stamps.append(applied.newest)
         result.rejections += applied.rejections
+        if incoming.rejected:
+            result.rejected[entity] = set(incoming.rejected)
         changes += applied.changes
-        if applied.held:
+        if applied.held:  # held deletions keep the entity's mark, so the next delta pulls them again
             result.held[entity] = applied.held
+        elif entity in pulled.complete:
+            marks[entity] = applied.newest
+        else:
+            marks[entity] = max(filter(None, (marks.get(entity), applied.newest)), default=None)
     for sink in options.sinks:
         sink.receive(changes)  # a sink that raises rolls the whole sync back
-    newest = max([*stamps, *([since] if since else [])], default=None)
-    # Held deletions keep the mark where it was, so the next delta pulls them again (after approval too).
-    mark = since if result.held else newest
-    connection.execute(delete(state).where(state.c.connection == connection_name))
-    connection.execute(insert(state), {"connection": connection_name, "high_water": mark})
+    save_marks(connection, connection_name, marks)
     return result
 
 
-def _selected(connection: Connection, connection_name: str, pulled: Pull, selection: Selection) -> dict[str, list]:
+def _selected(connection: Connection, connection_name: str, pulled: Pull, selection: Selection) -> dict[str, Any]:
     """The pulled records within the selection. In a delta, a record that left it is a deletion."""
     if selection.everything:
         return pulled.records
     universe: dict[str, dict[str, dict]] = {}
     for entity in TABLES:
+        conflicts = pulled.conflicts.get(entity, set())
         incoming = {
-            r["sourcedId"]: r for r in pulled.records.get(entity, []) if isinstance(r, dict) and "sourcedId" in r
+            r["sourcedId"]: r
+            for r in pulled.records.get(entity, [])
+            if isinstance(r, dict) and "sourcedId" in r and r["sourcedId"] not in conflicts
         }
         if entity in pulled.complete:
             universe[entity] = incoming
@@ -187,7 +181,7 @@ def _selected(connection: Connection, connection_name: str, pulled: Pull, select
     kept = selection.kept(universe)
     out: dict[str, list] = {}
     for entity, records in pulled.records.items():
-        keep = kept.get(entity, set())
+        keep = kept.get(entity, set()) | pulled.conflicts.get(entity, set())
         if entity in pulled.complete:
             out[entity] = [r for r in records if r.get("sourcedId") in keep]
         else:
@@ -208,11 +202,18 @@ def _record_run(connection, connection_name, options, kind, started, result: Syn
             "finished": _now(),
             "seconds": f"{result.seconds:.3f}",
             "outcome": "failed" if error else ("held" if result.held else "applied"),
-            "counts": {**result.counts, "held": result.held} if not error else None,
+            "counts": _counts(result) if not error else None,
             "rejections": result.rejections[:SHOWN_REJECTIONS] or None,
             "error": error,
         },
     )
+
+
+def _counts(result: SyncResult) -> dict[str, Any]:
+    counts: dict[str, Any] = {**result.counts, "held": result.held}
+    if result.warnings:
+        counts["warnings"] = result.warnings[:SHOWN_REJECTIONS]
+    return counts
 
 
 def _record_failure(engine, connection_name, options, kind, started, clock, error: Exception) -> None:

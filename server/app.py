@@ -14,7 +14,7 @@ import orjson
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.main import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.security import SecurityMiddleware
@@ -34,11 +34,13 @@ from rosterlab.server.churn import late_arrival, view_refresh
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
 from rosterlab.server.handlers import Handlers
+from rosterlab.server.landing import WithLanding
 from rosterlab.server.quirks.faults_layer import FaultsLayer
 from rosterlab.server.quirks.quirks_layer import QuirksLayer
 from rosterlab.server.quirks.views import Views
 from rosterlab.server.request_log import RequestLog
 from rosterlab.server.responses import JSON
+from rosterlab.server.slashes import NoSlashRedirects
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import create_schema
 from rosterlab.spec import documents
@@ -166,9 +168,11 @@ def create_app(
     if config.console:
         from rosterlab.server.console.serve import with_console  # Flask is loaded only for the console
 
-        return with_console(config, engine, lambda chosen: create_app(replace(chosen, console=False), engine, clock))
+        sis = with_console(config, engine, lambda chosen: create_app(replace(chosen, console=False), engine, clock))
+        return WithLanding(sis, config, DISCOVERY_NAMES)
     create_schema(engine)
     app = AsyncApp(__name__, middlewares=_middlewares())
+    app.add_middleware(NoSlashRedirects, position=MiddlewarePosition.BEFORE_EXCEPTION)  # before the router
     authenticator = None
     if config.authentication:
         registry = registry_for(config, engine)
@@ -207,7 +211,7 @@ def create_app(
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(allowed))
     app.add_error_handler(Exception, _unexpected)
-    return with_quirks_and_faults(app, config, engine, views)
+    return WithLanding(with_quirks_and_faults(app, config, engine, views), config, DISCOVERY_NAMES)
 
 
 def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine, views: Views | None = None) -> Any:

@@ -2,45 +2,52 @@
 
 from __future__ import annotations
 
-import gc
 import os
+import shlex
+import shutil
 import sys
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
-from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from rosterlab.server.app import registry_for
-from rosterlab.server.auth.demo import credential_lines, ensure_demo_clients
-from rosterlab.server.auth.registry import ALL_SCOPES, Registry
-from rosterlab.server.config import ServerConfig
-from rosterlab.server.demo import demo_district
-from rosterlab.server.quirks.faults import DESCRIPTIONS as FAULT_DESCRIPTIONS
-from rosterlab.server.quirks.faults import MIX, Faults
-from rosterlab.server.quirks.profiles import PROFILES, apply_profile
-from rosterlab.server.quirks.switches import DESCRIPTIONS as QUIRK_DESCRIPTIONS
-from rosterlab.server.sftp import SftpAccount, SftpDrop, SftpSettings
-from rosterlab.server.store.database import DEFAULT_URL, connect
-from rosterlab.server.store.load import create_schema, load
-from rosterlab.server.store.tables import entity_table
-from rosterlab.spec.openapi import DOCUMENTS
+from rosterlab.spec.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
+
+if TYPE_CHECKING:  # the commands import what they use when they run, so that --help stays fast
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rosterlab.server.auth.registry import Registry
+    from rosterlab.server.config import ServerConfig
+    from rosterlab.server.sftp import SftpSettings
+
+DEFAULT_DATABASE = "sqlite:///rosterlab.db"  # rosterlab.server.store.database.DEFAULT_URL, without SQLAlchemy
+DEFAULT_KEY_FILE = Path(".rosterlab/secret.key")
+ALL_SCOPES = tuple(SCOPE_DESCRIPTIONS)
+# Seconds a worker may take to answer uvicorn's health check: a spawned worker imports and builds the whole
+# application first, which takes far longer than uvicorn's default 5 s on a busy machine.
+WORKER_HEALTHCHECK_SECONDS = 120
 
 database_option = click.option(
-    "--database", "database_url", default=DEFAULT_URL, show_default=True, help="SQLite file or PostgreSQL URL."
+    "--database",
+    "database_url",
+    default=DEFAULT_DATABASE,
+    envvar="ROSTERLAB_DATABASE",
+    show_envvar=True,
+    show_default=True,
+    help="The mock SIS's store: a SQLite file or a PostgreSQL URL.",
 )
 key_file_option = click.option(
     "--secret-key-file",
     type=click.Path(path_type=Path),
-    default=Path(".rosterlab/secret.key"),
+    default=DEFAULT_KEY_FILE,
     show_default=True,
     help="Key sealing OAuth 1.0a secrets (or set ROSTERLAB_SECRET_KEY).",
 )
 
 
 def _config(database_url: str, key_file: Path, **extra) -> ServerConfig:
+    from rosterlab.server.config import ServerConfig
+
     return ServerConfig(
         database_url=database_url, secret_key=os.environ.get("ROSTERLAB_SECRET_KEY"), secret_key_file=key_file, **extra
     )
@@ -52,9 +59,24 @@ def _fail(database_url: str, error: SQLAlchemyError) -> None:
     sys.exit(2)
 
 
+def _say(message: str) -> None:
+    """One line of what `serve` is doing while it starts."""
+    click.echo(f"rosterlab: {message}")
+
+
 def _prepare_store(config: ServerConfig, demo: bool) -> None:
     """Create the tables (proving the database is reachable), load the demo district into an empty store and
     register the demo clients."""
+    from sqlalchemy import func, select
+
+    from rosterlab.server.app import registry_for
+    from rosterlab.server.auth.demo import ensure_demo_clients
+    from rosterlab.server.demo import demo_district
+    from rosterlab.server.store.database import connect
+    from rosterlab.server.store.load import create_schema, load
+    from rosterlab.server.store.tables import entity_table
+
+    _say(f"preparing the database {config.database_url}")
     engine = connect(config.database_url)
     create_schema(engine)
     with engine.connect() as connection:
@@ -67,12 +89,39 @@ def _prepare_store(config: ServerConfig, demo: bool) -> None:
     engine.dispose()
 
 
+def _program() -> str:
+    """How to run this rosterlab from a shell: `rosterlab` when it is the one on the PATH, else its path."""
+    script = Path(sys.executable).with_name("rosterlab")
+    found = shutil.which("rosterlab")
+    if found and script.exists() and Path(found).resolve() == script.resolve():
+        return "rosterlab"
+    if not script.exists():
+        return f"{shlex.quote(sys.executable)} -m rosterlab"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
+def clients_add_command(database_url: str, key_file: Path, program: str = "rosterlab") -> str:
+    """The `clients add` command that registers a client in the store at `database_url`."""
+    words = [program, "clients", "add", "NAME"]
+    if database_url != DEFAULT_DATABASE:
+        words += ["--database", shlex.quote(database_url)]
+    if key_file != DEFAULT_KEY_FILE:
+        words += ["--secret-key-file", shlex.quote(str(key_file))]
+    return " ".join(words)
+
+
 def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: bool = False) -> str:
+    from rosterlab.server.auth.demo import credential_lines
+    from rosterlab.spec.openapi import DOCUMENTS
+
     origin = f"http://{host}:{port}"
     lines = [f"rosterlab mock SIS on {origin}  (database: {config.database_url})", ""]
     for document in DOCUMENTS:
         lines.append(f"  {document.title:<26} {origin}{document.base_path}")
-    lines += ["", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/"]
+    lines += ["", f"  start:   {origin}/", f"  browse:  {origin}/ims/oneroster/rostering/v1p2/ui/"]
     if console:
         lines.append(f"  console: {origin}/console/  (log in as admin with the admin password)")
     lines.append("")
@@ -82,10 +131,11 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: boo
         lines += [f"faults: {config.faults.text()}", ""]
     if not config.authentication:
         lines.append("authentication is OFF: every request is answered")
-    elif demo:
-        lines += credential_lines(origin, config.token_path)
-    else:
-        lines.append("register clients with `rosterlab clients add NAME`")
+        return "\n".join(lines)
+    if demo:
+        lines += [*credential_lines(origin, config.token_path), ""]
+    add = clients_add_command(config.database_url, config.secret_key_file, _program())
+    lines.append(f"  add a client (in another terminal): {add}")
     return "\n".join(lines)
 
 
@@ -163,15 +213,8 @@ def serve(
         token_lifetime=token_lifetime,
         oauth1_window=oauth1_window,
     )
-    try:
-        config = apply_profile(config, profile, quirks)
-        config = replace(config, faults=Faults.parse(faults) if faults else None, record_requests=record_requests)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    try:
-        _prepare_store(config, demo)
-    except SQLAlchemyError as error:
-        _fail(database_url, error)
+    config = _with_behaviour(config, profile, quirks, faults, record_requests)
+    _prepare_or_fail(config, demo)
     os.environ.update(
         ROSTERLAB_DATABASE_URL=database_url,
         ROSTERLAB_MAX_LIMIT=str(max_limit),
@@ -193,22 +236,78 @@ def serve(
         settings = _sftp_settings(
             host, sftp_port, sftp_accounts, sftp_keys, sftp_path, sftp_file, sftp_version, sftp_interval
         )
-        listening = SftpDrop(connect(database_url), settings).start()
-        names = ", ".join(account.username for account in settings.accounts)
-        click.echo(f"  SFTP:    sftp://{host}:{listening}/{sftp_path}/{sftp_file}  (accounts: {names})")
+        _start_sftp(database_url, settings)
+    _run_workers(host, port, workers)
+
+
+def _with_behaviour(
+    config: ServerConfig, profile: str, quirks: tuple[str, ...], faults: str | None, record_requests: bool
+) -> ServerConfig:
+    """The configuration with the chosen profile, quirk switches and faults (a usage error when unknown)."""
+    from dataclasses import replace
+
+    from rosterlab.server.quirks.faults import Faults
+    from rosterlab.server.quirks.profiles import apply_profile
+
+    try:
+        config = apply_profile(config, profile, quirks)
+        return replace(config, faults=Faults.parse(faults) if faults else None, record_requests=record_requests)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _prepare_or_fail(config: ServerConfig, demo: bool) -> None:
+    """Prepare the store, or exit 2 saying why the database cannot be used."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        _prepare_store(config, demo)
+    except SQLAlchemyError as error:
+        _fail(config.database_url, error)
+
+
+def _start_sftp(database_url: str, settings: SftpSettings) -> None:
+    """Start the SFTP drop beside the server."""
+    from rosterlab.server.sftp import SftpDrop
+    from rosterlab.server.store.database import connect
+
+    listening = SftpDrop(connect(database_url), settings).start()
+    names = ", ".join(account.username for account in settings.accounts)
+    location = f"sftp://{settings.host}:{listening}/{settings.path}/{settings.filename}"
+    click.echo(f"  SFTP:    {location}  (accounts: {names})")
+
+
+def worker_options(workers: int) -> dict[str, Any]:
+    """uvicorn's options for `workers` processes: a health check patient with workers that are still starting."""
+    import inspect
+
+    import uvicorn
+
+    options: dict[str, Any] = {"workers": workers, "log_level": "warning", "access_log": False}
+    if workers > 1 and "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+    return options
+
+
+def _run_workers(host: str, port: int, workers: int) -> None:
+    """Serve the application (configured by the environment) until stopped."""
+    import gc
+
+    import uvicorn
+
+    if workers > 1:
+        _say(f"starting {workers} workers on http://{host}:{port}; each loads the application, then answers")
+    else:
+        _say(f"loading the application on http://{host}:{port}")
     gc.freeze()  # start-up objects never die; keep full collections short under load
     uvicorn.run(
-        "rosterlab.server.asgi:create_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,
+        "rosterlab.server.asgi:create_from_environment", factory=True, host=host, port=port, **worker_options(workers)
     )
 
 
 def _sftp_settings(host, port, accounts, keys, path, filename, version, interval) -> SftpSettings:
+    from rosterlab.server.sftp import SftpAccount, SftpSettings
+
     parsed: dict[str, SftpAccount] = {}
     for item in accounts:
         user, sep, password = item.partition(":")
@@ -239,16 +338,22 @@ def _sftp_settings(host, port, accounts, keys, path, filename, version, interval
 @click.command("profiles")
 def profiles() -> None:
     """The provider profiles, quirk switches and faults `rosterlab serve` can imitate."""
+    from rosterlab.server.quirks.faults import DESCRIPTIONS as FAULT_DESCRIPTIONS
+    from rosterlab.server.quirks.faults import MIX
+    from rosterlab.server.quirks.profiles import PROFILES
+    from rosterlab.server.quirks.switches import DESCRIPTIONS as QUIRK_DESCRIPTIONS
+
     click.echo("Profiles (rosterlab serve --profile NAME):")
     for profile in PROFILES.values():
         settings = [
             f"{k}={'+'.join(sorted(v)) if isinstance(v, frozenset) else v}" for k, v in profile.settings.items()
         ]
-        switches = ", ".join(profile.quirks.settings() + settings)
         click.echo(f"  {profile.name:<20} {profile.imitates}")
         click.echo(f"  {'':<20}   sources: {profile.sources}")
-        if switches:
-            click.echo(f"  {'':<20}   switches: {switches}")
+        if profile.quirks.settings():
+            click.echo(f"  {'':<20}   quirk switches: {', '.join(profile.quirks.settings())}")
+        if settings:
+            click.echo(f"  {'':<20}   server settings: {', '.join(settings)}")
     click.echo(
         "\nQuirk switches (--quirk NAME[=VALUE], on top of a profile; seed=N chooses the records data faults touch):"
     )
@@ -265,10 +370,21 @@ def clients() -> None:
     """Register, list and revoke the clients allowed to call the mock SIS."""
 
 
+def _connect(database_url: str) -> Any:
+    """An engine on the mock SIS's store."""
+    from rosterlab.server.store.database import connect
+
+    return connect(database_url)
+
+
 def _registry(database_url: str, key_file: Path) -> Registry:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from rosterlab.server.app import registry_for
+
     config = _config(database_url, key_file)
     try:
-        return registry_for(config, connect(database_url))
+        return registry_for(config, _connect(database_url))
     except SQLAlchemyError as error:
         _fail(database_url, error)
         raise
@@ -341,15 +457,18 @@ def generate(users: int, seed: int, as_of: str, database_url: str, csv_path: Pat
     """Generate a realistic district into the store (replacing its data)."""
     from datetime import date
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     from rosterlab.server.csv.export import export_store
     from rosterlab.server.generate import DistrictGenerator, DistrictPlan
+    from rosterlab.server.store.load import load
 
     try:
         plan = DistrictPlan.for_users(users, seed=seed, as_of=date.fromisoformat(as_of))
     except ValueError:
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
     try:
-        engine = connect(database_url)
+        engine = _connect(database_url)
         counts = load(engine, DistrictGenerator(plan).streams(), bulk=users >= 20_000)
     except SQLAlchemyError as error:
         _fail(database_url, error)
@@ -372,7 +491,7 @@ def advance_command(days: int, seed: int, database_url: str) -> None:
     """Let DAYS days of realistic changes happen (new students, withdrawals, schedule changes...)."""
     from rosterlab.server.churn import advance
 
-    summary = advance(connect(database_url), days, seed)
+    summary = advance(_connect(database_url), days, seed)
     click.echo(f"{summary.start} -> {summary.end}")
     for kind, count in summary.changes.items():
         click.echo(f"  {kind}: {count}")
@@ -400,7 +519,7 @@ def set_command(entity: str, document: str, database_url: str) -> None:
         raise click.BadParameter("not a JSON object", param_hint="DOCUMENT") from None
     except BodyErrors as errors:
         raise click.BadParameter("; ".join(errors.problems), param_hint="DOCUMENT") from None
-    click.echo(f"{entity} {record['sourcedId']} dated {set_record(connect(database_url), entity, record)}")
+    click.echo(f"{entity} {record['sourcedId']} dated {set_record(_connect(database_url), entity, record)}")
 
 
 @sis.command("delete")
@@ -414,7 +533,7 @@ def delete_command(entity: str, sourced_id: str, database_url: str) -> None:
 
     if not V1P2.has_entity(entity):
         raise click.BadParameter(f"no entity {entity!r}", param_hint="ENTITY")
-    stamp = delete_record(connect(database_url), entity, sourced_id)
+    stamp = delete_record(_connect(database_url), entity, sourced_id)
     if stamp is None:
         click.echo(f"error: no {entity} {sourced_id!r}", err=True)
         sys.exit(2)
@@ -438,5 +557,5 @@ def publish_command(sftp_root: Path, sftp_path: str, sftp_file: str, version: st
     from rosterlab.server.csv.export import export_store
     from rosterlab.server.sftp import publish_bundle
 
-    target = publish_bundle(export_store(connect(database_url), version), sftp_root / sftp_path / sftp_file)
+    target = publish_bundle(export_store(_connect(database_url), version), sftp_root / sftp_path / sftp_file)
     click.echo(f"published {target}")

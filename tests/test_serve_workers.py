@@ -14,11 +14,21 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
+from rosterlab.server.cli import WORKER_HEALTHCHECK_SECONDS, worker_options
 from tests.conftest import fetch_token
 
 SCRIPT = Path(sys.executable).with_name("rosterlab")  # the console script, as users run it
 BURN = "while True:\n    pass\n"
+HEAVY = ("connexion", "starlette", "schemathesis", "flask", "asyncssh", "apscheduler", "sqlalchemy", "uvicorn")
+# What a worker spawned by uvicorn runs before it can answer the supervisor's health check: the main script,
+# as `__mp_main__` (multiprocessing's spawn start method).
+BOOTSTRAP = """
+import json, runpy, sys
+runpy.run_path({script!r}, run_name="__mp_main__")
+print(json.dumps(sorted(name for name in {heavy!r} if name in sys.modules)))
+"""
 
 
 @contextmanager
@@ -91,3 +101,19 @@ def test_two_workers_come_up_while_both_cores_are_busy(tmp_path):
     assert "preparing the database" in output
     assert "starting 2 workers" in output
     assert output.count("ready to answer") == 2, output
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the rosterlab console script is not installed beside Python")
+def test_a_spawned_worker_imports_little_before_it_answers_health_checks():
+    code = BOOTSTRAP.format(script=str(SCRIPT), heavy=HEAVY)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"
+
+
+def test_workers_get_a_patient_health_check():
+    options = worker_options(2)
+    assert options["workers"] == 2
+    if "timeout_worker_healthcheck" not in uvicorn.Config.__init__.__code__.co_varnames:
+        pytest.skip(f"uvicorn {uvicorn.__version__} has no worker health check timeout")
+    assert options["timeout_worker_healthcheck"] == WORKER_HEALTHCHECK_SECONDS >= 60

@@ -6,10 +6,12 @@ A client added after `make run` must land in the database the running server ser
 from __future__ import annotations
 
 import os
+import queue
 import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -60,6 +62,7 @@ def test_make_run_serves_the_default_store_on_the_chosen_port():
     result = subprocess.run(
         ["make", "-n", "run", "PORT=8123", "HOST=127.0.0.2"],
         cwd=PROJECT_ROOT,
+        env=_environment(PORT="9999", HOST="machine-name"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -67,6 +70,9 @@ def test_make_run_serves_the_default_store_on_the_chosen_port():
     serve = next(line for line in result.stdout.splitlines() if " serve " in line)
     assert "--database" not in serve
     assert "--port 8123" in serve and "--host 127.0.0.2" in serve
+    default = subprocess.run(["make", "-n", "run"], cwd=PROJECT_ROOT, env=_environment(HOST="machine-name"),
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "--host 127.0.0.1 --port 8000" in default.stdout
 
 
 def test_clients_follow_rosterlab_database(tmp_path):
@@ -93,13 +99,18 @@ def _free_port() -> int:
 
 
 def _printed_command(process: subprocess.Popen) -> str:
-    """The `clients add` line the server prints at start-up."""
+    """The `clients add` command the server prints at start-up."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            assert process.poll() is None, "the server stopped before printing the clients command"
+            continue
         if " clients add " in line:
             return line.split(":", 1)[1].strip()
-        assert line or process.poll() is None, "the server stopped before printing the clients command"
     pytest.fail("no `clients add` command printed")
 
 
@@ -107,7 +118,9 @@ def _token(base: str, client_id: str, secret: str) -> httpx.Response:
     deadline = time.monotonic() + 30
     while True:
         try:
-            return httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+            return httpx.post(
+                f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret)
+            )
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the server did not answer"
             time.sleep(0.2)
@@ -128,15 +141,21 @@ def test_serve_prints_the_clients_command_for_the_database_it_serves(tmp_path):
         command = _printed_command(process)
         assert "--database" in command and "served.db" in command and str(key) in command
         words = [("Printed LMS" if word == "NAME" else word) for word in shlex.split(command)]
-        added = subprocess.run(words + ["--client-id", "printed"], cwd=tmp_path, env=_environment(),
-                               capture_output=True, text=True, timeout=120)  # fmt: skip
+        added = subprocess.run(
+            [*words, "--client-id", "printed"],
+            cwd=tmp_path,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert added.returncode == 0, added.stderr
         secret = next(line.split()[1] for line in added.stdout.splitlines() if line.startswith("client_secret"))
         token = _token(f"http://127.0.0.1:{port}", "printed", secret)
         assert token.status_code == 200, token.text
     finally:
         process.terminate()
-        process.communicate(timeout=30)
+        process.wait(timeout=30)
 
 
 def test_the_printed_command_leaves_out_the_default_database():

@@ -211,9 +211,10 @@ def test_redirects_keep_credentials_on_the_same_origin_only():
     def handler(request):
         seen.append((request.url.host, request.url.path, request.headers.get("Authorization")))
         if request.url.host == "sis.test" and request.url.path == "/users":
-            return httpx.Response(307, headers={"Location": "/v2/users?offset=0&limit=100"})
+            offset = request.url.params["offset"]
+            return httpx.Response(307, headers={"Location": f"/v2/users?offset={offset}&limit=100"})
         if request.url.path == "/v2/users":
-            return httpx.Response(302, headers={"Location": "http://elsewhere.test/users"})
+            return httpx.Response(302, headers={"Location": f"http://elsewhere.test/users?{request.url.query.decode()}"})
         offset = int(request.url.params.get("offset", "0"))
         return httpx.Response(200, json={"users": USERS[offset : offset + 100]})
 
@@ -226,14 +227,15 @@ def test_redirects_keep_credentials_on_the_same_origin_only():
     ]
 
 
-def test_a_provider_that_ignores_offset_does_not_loop_forever():
+def test_a_provider_that_ignores_offset_is_an_error_not_a_short_roster():
     pages = []
 
     def handler(request):
         pages.append(request.url.params["offset"])
         return httpx.Response(200, json={"users": USERS[:10]})  # the same page, whatever the offset
 
-    assert len(_provider(handler).collection("/users", "users")) == 10
+    with pytest.raises(SyncError, match="the provider ignores offset"):
+        _provider(handler).collection("/users", "users")
     assert pages == ["0", "10"]
 
 

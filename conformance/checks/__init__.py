@@ -6,7 +6,9 @@ from rosterlab.conformance.checks import (  # noqa: F401
     errors,
     gradebook,
     integrity,
+    operations,
     paging,
     queries,
+    records,
     security,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rosterlab.conformance.target import Exchange
+from rosterlab.conformance.exchange import Exchange
 
 LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?')
 

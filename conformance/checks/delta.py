@@ -18,13 +18,11 @@ def delta_carries_deletions(target: Target) -> None:
         if not deleted:
             continue
         record = deleted[0]
-        found, exchange = target.walk(
-            operation_id, {"filter": f"dateLastModified>={quote(record['dateLastModified'])}"}
-        )
-        statuses = {r.get("sourcedId"): r.get("status") for r in found}
+        walked = target.walk(operation_id, {"filter": f"dateLastModified>={quote(record['dateLastModified'])}"})
+        statuses = {r.get("sourcedId"): r.get("status") for r in walked.records}
         if statuses.get(record["sourcedId"]) != "tobedeleted":
-            raise exchange.fail(
-                f"the delta since {record['dateLastModified']} lacks {record['sourcedId']}, deleted then"
+            raise walked.last.fail(
+                f"the delta since {record['dateLastModified']} lacks {record['sourcedId']}, deleted then", record
             )
         return
     raise NotApplicable("no tobedeleted records to look for (deleting outright cannot be told apart without writes)")

@@ -1,12 +1,13 @@
-"""Refusals in the standard's envelope: bad filter, unknown filter field, unknown object."""
+"""Refusals in the standard's envelope: malformed paging, bad filter, unknown filter field, unknown object."""
 
 from __future__ import annotations
 
 import uuid
 
 from rosterlab.conformance.checks.common import code_minor, status_info
+from rosterlab.conformance.exchange import Exchange
 from rosterlab.conformance.model import Level, check
-from rosterlab.conformance.target import Exchange, Target
+from rosterlab.conformance.target import Target
 
 ERRORS = "REST binding: error handling (imsx_StatusInfo, imsx_CodeMinor; 1.1 statusInfoSet)"
 
@@ -29,6 +30,15 @@ def _refused(target: Target, exchange: Exchange, status: int, minors: tuple[str,
 @check("errors.bad-filter", "A malformed filter is refused with 400 in the envelope", ERRORS, Level.MUST)
 def bad_filter(target: Target) -> None:
     _refused(target, target.get("getAllUsers", {"filter": "familyName=='x"}), 400)
+
+
+MALFORMED_PAGING = ({"limit": "abc"}, {"limit": "-1"}, {"offset": "abc"}, {"offset": "-5"})
+
+
+@check("errors.bad-paging", "Malformed limit and offset are refused with 400 in the envelope", ERRORS, Level.MUST)
+def bad_paging(target: Target) -> None:
+    for params in MALFORMED_PAGING:
+        _refused(target, target.get("getAllUsers", params), 400)
 
 
 @check("errors.unknown-filter-field", "A filter on an unknown field is 400 invalid_filter_field", ERRORS, Level.MUST)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from rosterlab.conformance.model import Level, NotApplicable, check
 from rosterlab.conformance.target import Target
 from rosterlab.spec.entities import model_for
@@ -19,12 +21,14 @@ def _compare(target: Target, text: str) -> None:
     entity = model_for(target.version).entity("user")
     keep = compile_filter(parse(text), entity, target.version)
     expected = {u["sourcedId"] for u in users if keep(u)}
-    found, exchange = target.walk("getAllUsers", {"filter": text})
-    got = {record.get("sourcedId") for record in found}
+    walked = target.walk("getAllUsers", {"filter": text})
+    got = {record.get("sourcedId") for record in walked.records}
     if got != expected:
-        missing, extra = sorted(expected - got)[:3], sorted(got - expected)[:3]
-        raise exchange.fail(
-            f"filter {text!r}: {len(got)} records, {len(expected)} expected; missing {missing}, extra {extra}"
+        missing, extra = sorted(expected - got)[:3], sorted(got - expected, key=str)[:3]
+        wrong = next((u for u in users if u["sourcedId"] in missing[:1]), None)
+        wrong = wrong or next((r for r in walked.records if r.get("sourcedId") in extra[:1]), None)
+        raise walked.last.fail(
+            f"filter {text!r}: {len(got)} records, {len(expected)} expected; missing {missing}, extra {extra}", wrong
         )
 
 
@@ -59,17 +63,22 @@ def filtered_total(target: Target) -> None:
         raise NotApplicable("the provider sends no X-Total-Count (see paging.total-count)")
     entity = model_for(target.version).entity("user")
     keep = compile_filter(parse(text), entity, target.version)
-    expected = sum(1 for u in target.everything("getAllUsers") if keep(u))
+    expected = sum(1 for u in target.collection("getAllUsers").records if keep(u))  # copies counted as served
     if int(total) != expected:
         raise exchange.fail(f"X-Total-Count is {total} for a filter that matches {expected} records")
 
 
 @check("sort.order", "sort=familyName returns users in that order", SORTING, Level.SHOULD)
 def sort_order(target: Target) -> None:
-    found, exchange = target.walk("getAllUsers", {"sort": "familyName", "orderBy": "asc"})
-    names = [u.get("familyName") or "" for u in found]
-    if names != sorted(names):
-        raise exchange.fail("users are not in familyName order")
+    walked = target.walk("getAllUsers", {"sort": "familyName", "orderBy": "asc"})
+    firsts = walked.unique()  # a copy served again later is records.unique's to report
+    for before, after in pairwise(firsts):
+        if (before.get("familyName") or "") > (after.get("familyName") or ""):
+            raise walked.last.fail(
+                f"users are not in familyName order: {before.get('familyName')!r} ({before.get('sourcedId')}) "
+                f"comes before {after.get('familyName')!r} ({after.get('sourcedId')})",
+                [before, after],
+            )
 
 
 @check("fields.selection", "fields=sourcedId,givenName returns only those fields", FIELDS, Level.SHOULD)
@@ -78,9 +87,10 @@ def field_selection(target: Target) -> None:
     exchange = target.get("getAllUsers", {"fields": "sourcedId,givenName", "limit": "5"})
     if exchange.status != 200:
         raise exchange.fail(f"HTTP {exchange.status}")
-    for record in exchange.body.get(target.key("getAllUsers"), []):
+    for record in target.records(exchange, "getAllUsers") or []:
         if not set(record) <= {"sourcedId", "givenName"}:
-            raise exchange.fail(f"fields beyond the selection: {sorted(set(record) - {'sourcedId', 'givenName'})}")
+            beyond = sorted(set(record) - {"sourcedId", "givenName"})
+            raise exchange.fail(f"fields beyond the selection: {beyond}", record)
 
 
 @check("booleans.form", "Booleans are written as the version says", BOOLEANS, Level.MUST)
@@ -93,4 +103,5 @@ def boolean_form(target: Target) -> None:
     if wrong:
         exchange = target.get("getUser", sourcedId=wrong[0])
         form = "strings" if wanted is str else "JSON booleans"
-        raise exchange.fail(f"{len(wrong)} users' enabledUser is not written as {form} in {target.version}")
+        record = target.single(exchange, "getUser")
+        raise exchange.fail(f"{len(wrong)} users' enabledUser is not written as {form} in {target.version}", record)

@@ -7,7 +7,8 @@ from rich.table import Table
 
 from rosterlab.conformance.model import Level, Report, Status
 
-STYLES = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "dim"}
+STYLES = {Status.PASS: "green", Status.FAIL: "bold red", Status.SKIP: "dim", Status.ERROR: "bold yellow"}
+VERDICTS = {"pass": "PASSED", "fail": "FAILED", "error": "COULD NOT RUN"}
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
@@ -18,10 +19,11 @@ def print_report(report: Report, console: Console | None = None) -> None:
     for r in report.results:
         detail = r.check.title + (f"\n{r.verdict.message}" if r.verdict.message else "")
         if r.verdict.evidence:
-            detail += f"\n{r.verdict.evidence.request} -> HTTP {r.verdict.evidence.status}"
+            status = r.verdict.evidence.status
+            detail += f"\n{r.verdict.evidence.request}" + (f" -> HTTP {status}" if status is not None else "")
         style = STYLES[r.verdict.status]
         table.add_row(r.check.id, r.check.level.value, f"[{style}]{r.verdict.status.value}[/]", detail)
     console.print(table)
-    failed = {level: len(report.failures(level)) for level in Level}
-    summary = ", ".join(f"{count} {level.value}-failure(s)" for level, count in failed.items())
-    console.print(("PASSED" if report.passed else "FAILED") + f": {summary}")
+    failed = ", ".join(f"{len(report.failures(level))} {level.value}-failure(s)" for level in Level)
+    errors = f", {len(report.errors())} could not run" if report.errors() else ""
+    console.print(f"{VERDICTS[report.outcome.value]} (failing on {report.fail_on.value}): {failed}{errors}")

@@ -1,4 +1,5 @@
-"""A REST provider as a source: one collection per entity, pulled concurrently within a per-connection limit."""
+"""A REST provider as a source: one collection per entity, pulled concurrently within a per-connection limit,
+then confirmed where no total vouched for it (consumer/confirm.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from rosterlab.consumer.auth import OAuth2
-from rosterlab.consumer.client import OneRosterClient, SyncError
+from rosterlab.consumer.client import OneRosterClient, Paged, SyncError, reason
+from rosterlab.consumer.confirm import Where, confirm
 from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.sources.base import Progress, Pull
+from rosterlab.consumer.sources.base import Progress, Pull, Since, start_of
 from rosterlab.consumer.spool import Spool
+from rosterlab.consumer.store import ROSTER
 from rosterlab.spec.endpoints import base_path, operation
 from rosterlab.spec.scopes import least_scopes, scope_uri
 
-# The collection each synced entity is read from.
+# The collection each synced entity is read from, and the operation that reads one of its records.
 COLLECTIONS = {
     "org": "getAllOrgs",
     "academicSession": "getAllAcademicSessions",
@@ -26,13 +29,45 @@ COLLECTIONS = {
     "lineItem": "getAllLineItems",
     "result": "getAllResults",
 }
+SINGLE = {
+    "org": "getOrg",
+    "academicSession": "getAcademicSession",
+    "course": "getCourse",
+    "class": "getClass",
+    "user": "getUser",
+    "enrollment": "getEnrollment",
+    "demographics": "getDemographics",
+    "category": "getCategory",
+    "lineItem": "getLineItem",
+    "result": "getResult",
+}
+SHOWN_IDS = 10
 
 
-def collection_path(base_url: str, version: str, entity: str) -> str:
-    """The collection URL of an entity, from a base URL given with or without /ims/oneroster/..."""
+def collection_path(base_url: str, version: str, entity: str, single: bool = False) -> str:
+    """The collection URL of an entity (or of one of its records, with {sourcedId}), from a base URL given
+    with or without /ims/oneroster/..."""
     root = base_url.split("/ims/oneroster", 1)[0].rstrip("/")
-    op = operation(COLLECTIONS[entity])
+    op = operation((SINGLE if single else COLLECTIONS)[entity])
     return root + base_path(version, op.service()) + op.path
+
+
+def least_scope(version: str, entities: Sequence[str]) -> str:
+    """The narrowest OAuth 2.0 scopes that read `entities` in `version`, as a scope parameter."""
+    granting = [operation(COLLECTIONS[entity]).scopes_in(version) for entity in entities]
+    return " ".join(scope_uri(version, name) for name in least_scopes(version, granting))
+
+
+def ask_scope(client: OneRosterClient, version: str, entities: Sequence[str]) -> None:
+    """Have the client's OAuth 2.0 tokens carry the scope that reads `entities` (unless the connection names
+    its own): a provider that requires a scope gets one from every request, tests and probes included."""
+    if isinstance(client.auth, OAuth2):
+        client.auth.ask(least_scope(version, entities))
+
+
+def _ids(ids: set[str]) -> str:
+    shown = ", ".join(sorted(ids)[:SHOWN_IDS])
+    return shown + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
 
 
 class RestSource:
@@ -43,43 +78,85 @@ class RestSource:
         self.version = version
         self.concurrency = max(1, concurrency)
 
-    def _collection(self, entity: str, params: dict[str, str], progress: Progress | None) -> Spool:
-        op = operation(COLLECTIONS[entity])
-        path = collection_path(self.client.base_url, self.version, entity)
-        on_page = (lambda received, total: progress(entity, received, total)) if progress else None
-        records = self.client.collection(
-            path, op.response_key(self.version), params, on_page, into=lambda: Spool(transform=normalize)
+    def where(self, entity: str) -> Where:
+        """Where an entity's collection and records are read."""
+        one = operation(SINGLE[entity])
+        return Where(
+            collection_path(self.client.base_url, self.version, entity),
+            operation(COLLECTIONS[entity]).response_key(self.version),
+            collection_path(self.client.base_url, self.version, entity, single=True),
+            one.response_key(self.version),
         )
+
+    def _read(self, entity: str, params: dict[str, str], progress: Progress | None) -> Paged:
+        where = self.where(entity)
+        on_page = (lambda received, total: progress(entity, received, total)) if progress else None
+        paged = self.client.read_collection(where.path, where.key, params, on_page, into=_spool)
+        records = paged.records
         if self.version == "1.1" and entity == "user" and any("roles" in r and "role" not in r for r in records):
             records.close()
             raise SyncError(
-                f"GET {path}: the provider sends the OneRoster 1.2 data model on its 1.1 paths (users with "
+                f"GET {where.path}: the provider sends the OneRoster 1.2 data model on its 1.1 paths (users with "
                 "roles and no role); refusing to store a mix of the two models"
             )
-        return records
+        return paged
 
     def least_scope(self, entities: Sequence[str]) -> str:
         """The narrowest OAuth 2.0 scopes that read `entities`, as a scope parameter."""
-        granting = [operation(COLLECTIONS[entity]).scopes_in(self.version) for entity in entities]
-        return " ".join(scope_uri(self.version, name) for name in least_scopes(self.version, granting))
+        return least_scope(self.version, entities)
 
-    def pull(self, entities: Sequence[str], since: str | None, progress: Progress | None = None) -> Pull:
-        auth = self.client.auth
-        if isinstance(auth, OAuth2) and not auth.scope:  # ask for no more than the sync needs
-            auth.scope = self.least_scope(entities)
-            auth.refresh(self.client.http)
-        params = {} if since is None else {"filter": f"dateLastModified>='{since}'"}
+    def pull(self, entities: Sequence[str], since: Since, progress: Progress | None = None) -> Pull:
+        ask_scope(self.client, self.version, entities)
+        params = {entity: _params(start_of(since, entity)) for entity in entities}
         with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(entities)))) as pool:
-            futures = {entity: pool.submit(self._collection, entity, params, progress) for entity in entities}
-            records = {entity: future.result() for entity, future in futures.items()}
-        complete = frozenset(entities) if since is None else frozenset()
-        return Pull(records, complete, self.version)
+            futures = {entity: pool.submit(self._read, entity, params[entity], progress) for entity in entities}
+            paged = {entity: future.result() for entity, future in futures.items()}
+            # Confirmed once every collection is in, so that a change made during any of the pulls is seen.
+            unsure = [entity for entity in entities if not paged[entity].announced or paged[entity].restarted]
+            confirming = {e: pool.submit(self._confirm, e, params[e], paged[e]) for e in unsure}
+            gone = {entity: future.result() for entity, future in confirming.items()}
+        pulled = Pull({entity: paged[entity].records for entity in entities}, version=self.version)
+        pulled.complete = frozenset(entity for entity in entities if start_of(since, entity) is None)
+        pulled.gone = {entity: ids for entity, ids in gone.items() if ids}
+        for entity in entities:
+            if paged[entity].conflicting:
+                pulled.conflicts[entity] = paged[entity].conflicting
+            if paged[entity].identical:
+                pulled.warnings.append(
+                    f"{entity}: {len(paged[entity].identical)} sourcedId(s) served twice with identical content, "
+                    f"kept once: {_ids(paged[entity].identical)}"
+                )
+        return pulled
+
+    def _confirm(self, entity: str, params: dict[str, str], paged: Paged) -> set[str]:
+        return confirm(self.client, self.where(entity), params, paged, _spool, lambda: self._read(entity, params, None))
+
+    def check_reads(self, entities: Sequence[str]) -> dict[str, str]:
+        """Read one record of each entity as a sync would (its scope asked for); what failed, by entity."""
+        ask_scope(self.client, self.version, entities)
+        failed = {}
+        for entity in entities:
+            where = self.where(entity)
+            response = self.client.get(where.path, {"limit": "1"})
+            if response.status_code != 200:
+                failed[entity] = f"GET {where.path}: HTTP {response.status_code}: {reason(response)}"
+        return failed
 
 
-def detect_version(client: OneRosterClient) -> str:
-    """The version a provider speaks: 1.2 when its 1.2 rostering path answers, else 1.1 when that does."""
+def _spool() -> Spool:
+    return Spool(transform=normalize)
+
+
+def _params(start: str | None) -> dict[str, str]:
+    return {} if start is None else {"filter": f"dateLastModified>='{start}'"}
+
+
+def detect_version(client: OneRosterClient, entities: Sequence[str] = ROSTER) -> str:
+    """The version a provider speaks: 1.2 when its 1.2 rostering path answers, else 1.1 when that does; each
+    asked with the scope a sync of `entities` in that version would use."""
     answers = {}
     for version in ("1.2", "1.1"):
+        ask_scope(client, version, entities)
         url = collection_path(client.base_url, version, "org")
         response = client.get(url, {"limit": "1"})
         if response.status_code == 200:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.errors import (
@@ -212,6 +213,8 @@ class TokenServer(AuthorizationServer):
 
     def handle_error_response(self, request: OAuth2Request, error: OAuth2Error):
         if isinstance(error, InvalidClientError):
+            if error.description and error.description.startswith("The client cannot authenticate"):
+                error.description = "unknown client, or a wrong client secret"
             # 401 with WWW-Authenticate however the client authenticated: RFC 6749 5.2 requires it for Basic
             # and allows it for credentials in the body, so a failed authentication is always answered alike.
             error.status_code = 401
@@ -228,9 +231,24 @@ class TokenServer(AuthorizationServer):
         if not _basic_credentials_readable(headers):
             malformed = "malformed Basic credentials: expected base64 of UTF-8 client_id:client_secret"
             return self.handle_error_response(request, InvalidClientError(description=malformed))
+        if _two_authentications(headers, data):
+            # RFC 6749 2.3: a client must not use more than one authentication method in a request (a
+            # client_id parameter naming the Basic client only identifies it, as many clients send).
+            both = "client credentials given twice (HTTP Basic and client_secret or another client_id): use one"
+            return self.handle_error_response(request, InvalidRequestError(description=both))
         if not data.get("grant_type"):
             return self.handle_error_response(request, InvalidRequestError(description="grant_type is missing"))
         return self.create_token_response(request)
+
+
+def _two_authentications(headers: Mapping[str, str], data: Mapping[str, str]) -> bool:
+    kind, _, credentials = headers.get("Authorization", "").strip().partition(" ")
+    if kind.lower() != "basic":
+        return False
+    if "client_secret" in data:
+        return True
+    basic_id = unquote(base64.b64decode(credentials.strip()).decode("utf-8").partition(":")[0])
+    return "client_id" in data and data["client_id"] != basic_id
 
 
 def _basic_credentials_readable(headers: Mapping[str, str]) -> bool:

@@ -63,6 +63,9 @@ def read_selection(values: Sequence[str], entity: Entity, version: Version, conf
     if not values:
         return Selection(None)
     names = [name.strip() for value in values for name in value.split(",")]
+    if config.quirks.lenient_paging_params:  # what it cannot read, it ignores
+        names = [name for name in names if _FIELD_NAME.match(name) and entity.has_field(name)]
+        return Selection(list(dict.fromkeys(names)) or None)
     if any(not name for name in names):
         raise OneRosterError(400, "invalid_blank_selection_field", "fields has a blank entry")
     malformed = [name for name in names if not _FIELD_NAME.match(name)]

@@ -60,9 +60,8 @@ _CHOICES: dict[tuple[int, int, str, int], tuple[list[str], frozenset[str]]] = {}
 _MAX_CHOICES = 256
 
 
-def _remembered_choice(connection: Connection, candidates: Select, seed: int, fault: str, one_in: int):
-    """`choose` over the candidates a query gives, computed once for each list of keys the page index keeps."""
-    keys = page_index.ordered_keys(connection, candidates)
+def _choice_of(keys: list[str], seed: int, fault: str, one_in: int) -> frozenset[str]:
+    """`choose` over a list of keys the page index keeps, computed once for each such list."""
     key = (id(keys), seed, fault, one_in)
     kept = _CHOICES.get(key)
     if kept is not None and kept[0] is keys:
@@ -72,6 +71,10 @@ def _remembered_choice(connection: Connection, candidates: Select, seed: int, fa
         _CHOICES.clear()
     _CHOICES[key] = (keys, chosen)
     return chosen
+
+
+def _remembered_choice(connection: Connection, candidates: Select, seed: int, fault: str, one_in: int):
+    return _choice_of(page_index.ordered_keys(connection, candidates), seed, fault, one_in)
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,18 @@ class Entry:
 
 def reshape(connection: Connection, entity_name: str, ordered: list[str], quirks: Quirks) -> list[Entry]:
     """The ordered sourcedIds of a collection as the faulty provider serves them: records hidden by
-    `orphan_enrollments` left out, records chosen by `duplicate_records` served twice."""
+    `orphan_enrollments` left out, records chosen by `duplicate_records` served twice (chosen among this
+    collection's own records, so every collection has some). Half the copies follow their original at once,
+    the others land up to `FARTHEST_COPY` places later, often on a later page."""
     hidden = orphaned(connection, entity_name, quirks)
     entries = [(float(i), Entry(sourced_id)) for i, sourced_id in enumerate(ordered) if sourced_id not in hidden]
-    if quirks.duplicate_records:
-        table = entity_table(entity_name)
-        twice = _remembered_choice(
-            connection, select(table.c.sourced_id).order_by(table.c.sourced_id), quirks.seed, "duplicate", ONE_IN
-        )
+    if quirks.duplicate_records and ordered:
+        twice = _choice_of(ordered, quirks.seed, "duplicate", ONE_IN)
         copies = []
         for position, entry in entries:
             if entry.sourced_id in twice:
-                gap = int(rank(quirks.seed, "gap", entry.sourced_id) * FARTHEST_COPY)
+                far = rank(quirks.seed, "gap", entry.sourced_id)
+                gap = 0 if far < 0.5 else 1 + int((far - 0.5) * 2 * FARTHEST_COPY)
                 copies.append((position + gap + 0.5, Entry(entry.sourced_id, _differs(quirks, entry.sourced_id))))
         entries = sorted(entries + copies, key=lambda item: item[0])
     return [entry for _, entry in entries]
@@ -150,6 +153,11 @@ def dangling(connection: Connection, entity_name: str, quirks: Quirks) -> frozen
     return frozenset(chosen)
 
 
+def applies(entity_name: str, quirks: Quirks) -> bool:
+    """Whether any data fault changes what a collection of `entity_name` serves."""
+    return quirks.reshapes_collections or (quirks.dangling_refs and entity_name in DANGLING_FIELDS)
+
+
 def with_dangling_refs(document: str, entity_name: str) -> str:
     """The record with every reference `dangling_refs` breaks pointing at an object that does not exist."""
     record = orjson.loads(document)
@@ -160,6 +168,18 @@ def with_dangling_refs(document: str, entity_name: str) -> str:
         elif isinstance(value, list) and value:
             record[name] = [_nowhere(value[0]), *value[1:]]
     return orjson.dumps(record).decode()
+
+
+def broken_targets(document: str, entity_name: str) -> set[str]:
+    """The sourcedIds that `with_dangling_refs` stops the record from naming."""
+    record = orjson.loads(document)
+    named: set[str] = set()
+    for name in DANGLING_FIELDS[entity_name]:
+        value = record.get(name)
+        first = value[0] if isinstance(value, list) and value else value
+        if isinstance(first, dict) and isinstance(first.get("sourcedId"), str):
+            named.add(first["sourcedId"])
+    return named
 
 
 def _nowhere(ref: dict) -> dict:

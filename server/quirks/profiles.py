@@ -33,9 +33,9 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "ed-fi",
-            "Ed-Fi OneRoster 1.2: no count headers, limit clamped to 500, flat imsx_codeMinor (invalid_data) and "
-            "none on 401/403/404, an unknown sort ignored and an unknown field refused, 100 requests a minute, a "
-            "token endpoint that redirects and takes JSON, hard deletes",
+            "Ed-Fi OneRoster 1.2: rostering reads only, no count headers, limit clamped to 500, flat imsx_codeMinor "
+            "(invalid_data) and none on 401/403/404, an unknown sort ignored and an unknown field refused, 100 "
+            "requests a minute, a token endpoint that redirects and takes JSON, hard deletes",
             "Ed-Fi-Alliance-OSS/edfi-oneroster (src/app.js, oneRosterController, paginationLimits, "
             "authorizationHandler, its materialised views); add views_refresh_separately=900 for its 15-minute "
             "view refreshes",
@@ -48,6 +48,7 @@ PROFILES: dict[str, Profile] = {
                 hard_deletes=True,
                 ignore_unknown_sort=True,
                 rate_limit=100,
+                rostering_reads_only=True,
             ),
             {"max_limit": 500, "unknown_fields_v1p2": UnknownFieldPolicy.REJECT},
         ),
@@ -69,7 +70,6 @@ PROFILES: dict[str, Profile] = {
             "Infinite Campus: token parameters in the query string, at most 5 concurrent requests",
             "Infinite Campus OneRoster set-up and API guides",
             Quirks(token_query_only=True, max_concurrent=5),
-            {"token_query_string": True},
         ),
         Profile(
             "aeries",

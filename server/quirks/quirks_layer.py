@@ -15,6 +15,7 @@ from rosterlab.server.quirks.rate_limit import REFUSAL, RateLimiter
 from rosterlab.server.quirks.switches import Quirks
 
 V1P1_ROOT = "/ims/oneroster/v1p1"
+ROSTERING_V1P2 = "/ims/oneroster/rostering/v1p2/"
 SCHOOL_SUBPATH = re.compile(r"^/ims/oneroster/(?:v1p1|rostering/v1p2|gradebook/v1p2|resources/v1p2)/schools/[^/]+/.+")
 LB_COOKIE = "AWSALB"
 SUCCESS_INFO = {
@@ -93,7 +94,11 @@ class QuirksLayer:
         return watched
 
     async def _refuse(self, send: Send, path: str, status: int, code: str, description: str) -> None:
-        await answer(send, status, error_body(version_of_path(path), code, description))
+        """A refusal made here, in the error shape the other quirks give the application's own."""
+        body = error_body(version_of_path(path), code, description)
+        response = Buffered(status, [(b"content-type", b"application/json")], body, complete=True)
+        self._error(response)
+        await response.send(send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -103,6 +108,9 @@ class QuirksLayer:
             return
         if not path.startswith("/ims/oneroster/"):
             await self.app(scope, receive, send)
+            return
+        if q.rostering_reads_only and not (path.startswith(ROSTERING_V1P2) and scope["method"] in ("GET", "HEAD")):
+            await self._refuse(send, path, 404, "unknownobject", "The specified resource was not found")
             return
         if q.v1p1_only and not path.startswith(V1P1_ROOT + "/"):
             await self._refuse(send, path, 404, "unknownobject", "this provider serves OneRoster 1.1 only")

@@ -21,14 +21,23 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "Ed-Fi (one materialised view per collection)",
     ),
     "ignore_unknown_sort": ("an unknown sort field is ignored: 200 in the default order", "Ed-Fi"),
-    "rate_limit": ("at most N requests a minute per client, 429 with Retry-After beyond (0: off)", "Ed-Fi (100)"),
+    "rate_limit": (
+        "at most N requests a minute from one client address, counted per server process as express-rate-limit's "
+        "memory store counts; 429 with Retry-After and a plain-text body beyond, before the token is checked (0: off)",
+        "Ed-Fi (100 a minute)",
+    ),
+    "rostering_reads_only": (
+        "only the GET operations of 1.2 rostering: 1.1, gradebook, resources and writes answer 404",
+        "Ed-Fi (its OneRoster API serves rostering v1p2 reads)",
+    ),
     "page_cap": ("a silent cap on the page size: short pages before the end (0: off)", "PowerSchool, ClassLink"),
     "ignore_offset": (
         "offset is ignored: every page is the first page (count headers stay unless no_count_headers)",
         "providers whose paging silently fails (a proxy dropping the query, a hand-built endpoint)",
     ),
     "lenient_paging_params": (
-        "malformed limit/offset/sort ignored and a malformed filter answered with an empty list, all 200",
+        "malformed limit/offset/sort/orderBy/fields ignored and a malformed filter answered with an empty list, "
+        "all 200",
         "hand-built and early providers (libre-oneroster, go-oneroster)",
     ),
     "duplicate_records": (
@@ -49,17 +58,29 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "collection and object keys named after the path (schools, terms, students, school, ...)",
         "a foreign 1.1 provider, hand-built endpoints",
     ),
-    "relative_hrefs": ("hrefs as paths without scheme and host", "Aeries (~/ hrefs), hand-built providers"),
-    "null_optional_fields": ("JSON null where an optional field should be absent", "providers serialising nulls"),
+    "relative_hrefs": (
+        "hrefs as paths from the host's root (/ims/oneroster/...), without scheme and host",
+        "providers behind a proxy that do not know their public host; Aeries' unusable ~/ hrefs",
+    ),
+    "null_optional_fields": (
+        "JSON null where an optional field should be absent (not under a fields= selection)",
+        "providers serialising every column (nulls kept by their JSON encoder; Ed-Fi strips them)",
+    ),
     "string_periods": ('class periods as one string ("1, 2") instead of a list', "ClassLink, 1.0-era providers"),
-    "empty_parent": ("parent: {} on orgs and sessions that have no parent", "providers serialising empty refs"),
-    "error_body_plain": ('errors as {"error": "..."} instead of the standard envelope', "hand-built providers"),
+    "empty_parent": (
+        "parent: {} on orgs and sessions that have no parent",
+        "providers serialising an empty GUIDRef object for a missing reference",
+    ),
+    "error_body_plain": (
+        'errors as {"error": "..."} instead of the standard envelope',
+        "web-framework defaults (Express, Flask), early Ed-Fi versions for 500s",
+    ),
     "string_booleans": ('1.1 booleans as the strings "true"/"false"', "ClassLink"),
     "token_query_only": ("token requests must carry their parameters in the query string", "Infinite Campus"),
     "token_json_body": ("token requests may carry their parameters in a JSON body", "Ed-Fi, Node.js providers"),
     "token_without_grant_type": (
         "a token request without grant_type means client credentials",
-        "providers tolerating clients that omit it",
+        "providers tolerating clients that omit it (several LMS connectors send none)",
     ),
     "max_concurrent": ("at most N requests at once, 429 beyond (0: off)", "Infinite Campus"),
     "lb_cookie": ("the token response's load-balancer cookie must come back with every request", "Aeries"),
@@ -98,6 +119,7 @@ class Quirks:
     views_refresh_separately: int = 0
     ignore_unknown_sort: bool = False
     rate_limit: int = 0
+    rostering_reads_only: bool = False
     page_cap: int = 0
     ignore_offset: bool = False
     lenient_paging_params: bool = False

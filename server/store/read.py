@@ -18,8 +18,10 @@ from rosterlab.server.quirks.switches import STANDARD, Quirks
 from rosterlab.server.store import page_index
 from rosterlab.server.store.tables import entity_table
 from rosterlab.spec.endpoints import Operation
+from rosterlab.spec.filter import Node
+from rosterlab.spec.filter.evaluate import compile_filter
 from rosterlab.spec.filter.fields import FilterFieldError, FilterValueError
-from rosterlab.spec.model import Version
+from rosterlab.spec.model import Entity, Version
 
 
 @dataclass
@@ -96,8 +98,12 @@ def read_page(
     keys = select(table.c.sourced_id).order_by(*order)
     if where is not None:
         keys = keys.where(where)
-    if quirks.reshapes_collections:
-        return _reshaped_page(connection, entity.name, version, keys, query, quirks, warnings)
+    if data_faults.applies(entity.name, quirks):
+        every = select(table.c.sourced_id).order_by(*order)
+        if unfiltered:
+            every = every.where(and_(*unfiltered))
+        faulty = _FaultyRead(connection, entity, version, quirks, frozenset(params.values()))
+        return faulty.page(every, keys if query.filter is not None else None, query, warnings)
     found = page_index.total(connection, count)
     if query.offset >= found:
         documents = []
@@ -106,7 +112,7 @@ def read_page(
     else:
         wanted = page_index.ordered_keys(connection, keys)[query.offset : query.offset + query.limit]
         documents = _documents(connection, entity.name, version, wanted)
-    return Page(_with_dangling_refs(connection, entity.name, documents, quirks), found, warnings)
+    return Page(documents, found, warnings)
 
 
 def _documents(connection: Connection, entity_name: str, version: Version, wanted: list[str]) -> list[str]:
@@ -121,26 +127,64 @@ def _documents_by_id(connection: Connection, entity_name: str, version: Version,
     return dict(connection.execute(fetch).all())
 
 
-def _reshaped_page(
-    connection: Connection,
-    entity_name: str,
-    version: Version,
-    keys: Select,
-    query: CollectionQuery,
-    quirks: Quirks,
-    warnings: list[tuple[str, str]],
-) -> Page:
-    """A page of the collection as a provider with data faults serves it: some records twice, some left out;
-    the total counts what is served."""
-    entries = data_faults.reshape(connection, entity_name, page_index.ordered_keys(connection, keys), quirks)
-    wanted = entries[query.offset : query.offset + query.limit]
-    by_id = _documents_by_id(connection, entity_name, version, [entry.sourced_id for entry in wanted])
-    documents = []
-    for entry in wanted:
-        document = by_id.get(entry.sourced_id)
-        if document is not None:
-            documents.append(data_faults.copy_that_differs(document) if entry.differs else document)
-    return Page(_with_dangling_refs(connection, entity_name, documents, quirks), len(entries), warnings)
+class _FaultyRead:
+    """A collection as a provider with data faults serves it: some records twice, some left out, some
+    references broken. A record the fault changed is served where it belongs as changed: it matches the filter
+    as changed, and a nested collection does not list it under the parent its broken reference used to name.
+    The total counts what is served."""
+
+    def __init__(
+        self, connection: Connection, entity: Entity, version: Version, quirks: Quirks, parents: frozenset[str]
+    ) -> None:
+        self.connection, self.entity, self.version, self.parents = connection, entity, version, parents
+        self.broken = data_faults.dangling(connection, entity.name, quirks)
+        self.quirks = quirks
+
+    def page(
+        self, every: Select, matching: Select | None, query: CollectionQuery, warnings: list[tuple[str, str]]
+    ) -> Page:
+        """The requested page; `every` orders the collection's records, `matching` those the filter keeps."""
+        entries = data_faults.reshape(
+            self.connection, self.entity.name, page_index.ordered_keys(self.connection, every), self.quirks
+        )
+        if matching is not None or (self.parents and self.broken):
+            entries = self._belonging(entries, query.filter, matching)
+        wanted = entries[query.offset : query.offset + query.limit]
+        by_id = _documents_by_id(self.connection, self.entity.name, self.version, [e.sourced_id for e in wanted])
+        documents = [self._as_served(by_id[e.sourced_id], e) for e in wanted if e.sourced_id in by_id]
+        return Page(documents, len(entries), warnings)
+
+    def _altered(self, entry: data_faults.Entry) -> bool:
+        return entry.differs or entry.sourced_id in self.broken
+
+    def _as_served(self, document: str, entry: data_faults.Entry) -> str:
+        if entry.sourced_id in self.broken:
+            document = data_faults.with_dangling_refs(document, self.entity.name)
+        return data_faults.copy_that_differs(document) if entry.differs else document
+
+    def _names_parent(self, document: str) -> bool:
+        return bool(data_faults.broken_targets(document, self.entity.name) & self.parents)
+
+    def _belonging(
+        self, entries: list[data_faults.Entry], node: Node | None, matching: Select | None
+    ) -> list[data_faults.Entry]:
+        kept_ids = set(page_index.ordered_keys(self.connection, matching)) if matching is not None else None
+        altered = sorted({entry.sourced_id for entry in entries if self._altered(entry)})
+        documents = _documents_by_id(self.connection, self.entity.name, self.version, altered) if altered else {}
+        holds = compile_filter(node, self.entity, self.version) if node is not None else None
+
+        def belongs(entry: data_faults.Entry) -> bool:
+            if not self._altered(entry) or entry.sourced_id not in documents:
+                return kept_ids is None or entry.sourced_id in kept_ids
+            original = documents[entry.sourced_id]
+            if (
+                entry.sourced_id in self.broken
+                and data_faults.broken_targets(original, self.entity.name) & self.parents
+            ):
+                return False
+            return holds is None or holds(orjson.loads(self._as_served(original, entry)))
+
+        return [entry for entry in entries if belongs(entry)]
 
 
 def _with_dangling_refs(connection: Connection, entity_name: str, documents: list[str], quirks: Quirks) -> list[str]:
