@@ -56,12 +56,14 @@ def _auth(method, root, client_id, client_secret, token_url, scope, client_auth,
               help="Seconds the whole run may take; checks not run by then are errors.")  # fmt: skip
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
               help="Seconds one request may take before it fails its check.")  # fmt: skip
+@click.option("--examples", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Requests schemathesis generates per read operation (contract.operations).")  # fmt: skip
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: when it is a terminal).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Write an HTML page here.")
 def check(url, version, method, client_id, client_secret, token_url, scope, client_auth, signature, no_auth,
-          allow_writes, only, fail_on, thorough, budget, timeout, progress, junit, json_path,
+          allow_writes, only, fail_on, thorough, budget, timeout, examples, progress, junit, json_path,
           html) -> None:  # fmt: skip
     """Check a OneRoster endpoint's conformance (every version it serves, unless --version names one)."""
     root = url.split("/ims/oneroster", 1)[0].rstrip("/")
@@ -83,7 +85,7 @@ def check(url, version, method, client_id, client_secret, token_url, scope, clie
             transport.on_request = shown.request
             for used in served.versions:
                 shown.start(used)
-                target = Target(client, used, allow_writes, thorough, allowed, spend, transport)
+                target = Target(client, used, allow_writes, thorough, allowed, spend, transport, examples)
                 reports.append(run_checks(target, tuple(only), Level(fail_on), shown.check))
     for report in reports:
         print_report(report)

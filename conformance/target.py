@@ -15,7 +15,8 @@ from rosterlab.conformance.model import NotApplicable
 from rosterlab.conformance.transport import NoAuth, Transport
 from rosterlab.conformance.walk import MAX_PAGES, PAGE, Walk, walk
 from rosterlab.consumer.client import OneRosterClient
-from rosterlab.spec.endpoints import base_path, operation
+from rosterlab.spec.endpoints import OpKind, base_path, operation, operations
+from rosterlab.spec.model import Service
 from rosterlab.spec.scopes import scope_name
 
 SAMPLE = 1_000  # records of a collection the bounded checks look at (--thorough: all)
@@ -38,6 +39,7 @@ class Target:
     scopes: frozenset[str] | None = None  # what the checker asked for (--scope); None: what the credentials hold
     budget: Budget = field(default_factory=Budget)
     transport: Transport | None = None
+    examples: int = 3  # requests schemathesis generates per read operation (contract.operations)
     _walks: dict[tuple[Any, ...], Walk] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # what one check works out for others to reuse
 
@@ -56,17 +58,40 @@ class Target:
 
     # -- what may be asked -------------------------------------------------------------------------
 
-    def allows(self, operation_id: str) -> bool:
+    def in_scope(self, operation_id: str) -> bool:
         """Whether the scopes asked for grant the operation (always, when no scope was named)."""
         if self.scopes is None:
             return True
         return bool(self.scopes.intersection(operation(operation_id).scopes_in(self.version)))
 
+    def serves(self, service: Service) -> bool:
+        """Whether the provider serves a service: rostering always (every run starts there), gradebook and
+        resources unless their first collection answers 404 (a provider may implement rostering alone)."""
+        if service is Service.ROSTERING:
+            return True
+        key = f"serves {service.value}"
+        if key not in self.memo:
+            probe = next(
+                op.operation_id
+                for op in operations(self.version, service)
+                if op.kind is OpKind.COLLECTION and not op.parents and op.method == "get"
+            )
+            answer = self.send("GET", self.url(probe), params={"limit": "1"}) if self.in_scope(probe) else None
+            self.memo[key] = answer is None or answer.status != 404
+        return self.memo[key]
+
+    def allows(self, operation_id: str) -> bool:
+        """Whether the checker may ask for the operation: within the scope asked for, of a service served."""
+        return self.in_scope(operation_id) and self.serves(operation(operation_id).service())
+
     def require(self, operation_id: str) -> None:
-        """NotApplicable when the operation lies outside the scopes asked for."""
-        if not self.allows(operation_id):
-            needed = " or ".join(operation(operation_id).scopes_in(self.version))
+        """NotApplicable when the operation lies outside the scope asked for or a service not served."""
+        op = operation(operation_id)
+        if not self.in_scope(operation_id):
+            needed = " or ".join(op.scopes_in(self.version))
             raise NotApplicable(f"{operation_id} needs {needed}, outside the scope asked for (--scope)")
+        if not self.serves(op.service()):
+            raise NotApplicable(f"the provider does not serve the {op.service().value} service (HTTP 404)")
 
     # -- requests --------------------------------------------------------------------------------------
 

@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from rosterlab.consumer import connections as registry
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
+from rosterlab.consumer.reconcile import tombstone
 from rosterlab.consumer.runner import run_connection
 from rosterlab.consumer.schedules import ScheduleError, trigger_for
-from rosterlab.consumer.sources.rest import collection_path, detect_version
+from rosterlab.consumer.sources.rest import RestSource, detect_version
 from rosterlab.consumer.sources.sftp import SftpLocation, fetch
-from rosterlab.consumer.store import TABLES, held, progress, requests
+from rosterlab.consumer.store import TABLES, held, progress, requests, runs
 from rosterlab.spec.csv_bundle import read_bundle
 
 
@@ -53,6 +54,7 @@ class ConnectionForm:
     match_key: str = "sourcedId"
     username_suffix: str = ""
     tenant: str | None = None
+    gradebook: bool = False
     schools: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
@@ -121,6 +123,7 @@ def build_connection(form: ConnectionForm) -> registry.Connection:
             match_key=form.match_key,
             username_suffix=form.username_suffix,
             tenant=form.tenant or None,
+            gradebook=form.gradebook and form.source == "rest",
             schools=tuple(form.schools),
             grades=tuple(form.grades),
             subjects=tuple(form.subjects),
@@ -134,13 +137,17 @@ def build_connection(form: ConnectionForm) -> registry.Connection:
 
 
 def _test_rest(connection: registry.Connection) -> str:
+    """Read one record of every entity the sync pulls, with the token (and scope) the sync would use."""
+    entities = connection.entities
     with connection.client() as client:
-        version = detect_version(client) if connection.version == "auto" else connection.version
-        url = collection_path(connection.base_url, version, "org")
-        response = client.get(url, {"limit": "1"})
-    if response.status_code != 200:
-        raise SyncError(f"GET {url} answered HTTP {response.status_code}: {response.text[:200]}")
-    return f"answers OneRoster {version} at {url}"
+        version = detect_version(client, entities) if connection.version == "auto" else connection.version
+        failed = RestSource(client, version).check_reads(entities)
+    if failed:
+        raise SyncError(
+            f"the provider refused {len(failed)} of the {len(entities)} collections a sync reads: "
+            + "; ".join(f"{entity}: {why}" for entity, why in failed.items())
+        )
+    return f"answers OneRoster {version} at {connection.base_url}: {', '.join(entities)} readable"
 
 
 def _test_bundle(data: bytes, where: str) -> str:
@@ -220,22 +227,40 @@ def request_progress(engine: Engine, job_id: str) -> dict[str, tuple[int, int | 
 
 
 def approve_held(engine: Engine, name: str) -> int:
-    """Apply the deletions a sync held back; how many."""
-    count = 0
+    """Apply the deletions a sync held back (recorded in the history); how many."""
+    started = _now()
+    counts: dict[str, dict[str, int]] = {}
     with engine.begin() as db:
+        by_entity: dict[str, list[str]] = {}
         for row in db.execute(select(held).where(held.c.connection == name)).all():
-            table = TABLES[row.entity]
-            db.execute(
-                update(table)
-                .where(table.c.connection == name, table.c.sourced_id == row.sourced_id)
-                .values(status="tobedeleted")
-            )
-            count += 1
+            by_entity.setdefault(row.entity, []).append(row.sourced_id)
+        for entity, ids in by_entity.items():
+            rows = tombstone(db, TABLES[entity], name, ids)
+            counts[entity] = {"deleted": len(rows)}
         db.execute(delete(held).where(held.c.connection == name))
-    return count
+        _record_decision(db, name, "approve", started, counts)
+    return sum(c["deleted"] for c in counts.values())
 
 
 def reject_held(engine: Engine, name: str) -> int:
-    """Drop the held deletions without applying them (the records stay); how many."""
+    """Drop the held deletions without applying them (the records stay; recorded in the history); how many."""
+    started = _now()
     with engine.begin() as db:
-        return db.execute(delete(held).where(held.c.connection == name)).rowcount
+        kept = dict(
+            db.execute(
+                select(held.c.entity, func.count()).where(held.c.connection == name).group_by(held.c.entity)
+            ).all()
+        )
+        db.execute(delete(held).where(held.c.connection == name))
+        _record_decision(db, name, "reject", started, {entity: {"kept": count} for entity, count in kept.items()})
+    return sum(kept.values())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _record_decision(db, name: str, kind: str, started: str, counts: dict[str, dict[str, int]]) -> None:
+    """A line of the history for an approval (or rejection) of held deletions."""
+    row = {"connection": name, "kind": kind, "origin": "manual", "started": started, "finished": _now()}
+    db.execute(insert(runs), {**row, "seconds": "0.000", "outcome": "applied", "counts": counts})

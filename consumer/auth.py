@@ -87,7 +87,7 @@ class OAuth2:
             url = url.copy_merge_params(credentials)
         else:
             data.update(credentials)
-        response = _post(http, url, data, auth, self.token_url)
+        response = http.post(url, data=data, auth=auth)
         for _ in range(5):  # a token endpoint that redirects: follow it on its own origin only
             location = response.headers.get("Location")
             if response.status_code not in (301, 302, 303, 307, 308) or not location:
@@ -99,7 +99,7 @@ class OAuth2:
                     f"the token endpoint redirects to another origin ({shown}); credentials not sent there. If that "
                     f"is the provider's token endpoint, give it as the token URL (--token-url {shown})"
                 )
-            response = _post(http, target, data, auth, self.token_url)
+            response = http.post(target, data=data, auth=auth)
         if response.status_code != 200:
             raise AuthError(token_refusal(response, self.token_url, self.requested))
         try:
@@ -122,13 +122,6 @@ class OAuth2:
         with self._lock:
             self._token = None
         return True
-
-
-def _post(http: httpx.Client, url: httpx.URL, data: dict, auth: tuple[str, str] | None, token_url: str):
-    try:
-        return http.post(url, data=data, auth=auth)
-    except httpx.TransportError as error:
-        raise AuthError(f"cannot reach the token endpoint at {token_url} ({error.__class__.__name__})") from None
 
 
 def token_refusal(response: httpx.Response, token_url: str, scope: str) -> str:

@@ -50,6 +50,8 @@ def run(name, delta, bundle, events, progress, database_url) -> None:
     engine = open_engine(database_url)
     connection = stored_connection(engine, name)
     upload = None
+    if bundle is None and connection.source == "csv" and not connection.csv_path:
+        fail(f"{name} takes CSV uploads: give the bundle to sync with --file BUNDLE.zip")
     if bundle is not None:
         if connection.source != "csv":
             fail(f"{name} is a {connection.source} connection; --file is for CSV connections")
@@ -119,7 +121,9 @@ def status(job_id, database_url) -> None:
 @database_option
 def history(name, as_json, database_url) -> None:
     """The syncs of a connection, newest first: per-entity counts, duration and errors."""
-    with open_engine(database_url).connect() as db:
+    engine = open_engine(database_url)
+    stored_connection(engine, name)
+    with engine.connect() as db:
         rows = db.execute(select(runs).where(runs.c.connection == name).order_by(runs.c.id.desc())).all()
     for row in rows:
         if as_json:
@@ -128,10 +132,12 @@ def history(name, as_json, database_url) -> None:
         job = f" job {row.job_id}" if row.job_id else ""
         click.echo(f"{row.started}  {row.kind:<5} {row.origin:<9} {row.outcome:<7} {row.seconds or '?'} s{job}")
         for entity, counts in (row.counts or {}).items():
-            if entity != "held" and counts:
+            if entity not in ("held", "warnings") and counts:
                 click.echo(f"    {entity:<16} " + "  ".join(f"{kind} {count}" for kind, count in counts.items()))
         for entity, count in ((row.counts or {}).get("held") or {}).items():
             click.echo(f"    held: {count} deletions of {entity}")
+        for warning in (row.counts or {}).get("warnings") or []:
+            click.echo(f"    warning: {warning}")
         if row.error:
             click.echo(f"    error: {row.error}")
         for reason in row.rejections or []:
@@ -143,7 +149,9 @@ def history(name, as_json, database_url) -> None:
 @database_option
 def approve(name, database_url) -> None:
     """Apply the deletions a sync held back."""
-    count = approve_held(open_engine(database_url), name)
+    engine = open_engine(database_url)
+    stored_connection(engine, name)
+    count = approve_held(engine, name)
     click.echo(f"applied {count} held deletion(s)")
 
 

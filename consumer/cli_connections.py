@@ -88,6 +88,7 @@ def connection_group() -> None:
 )
 @click.option("--username-suffix", default="", help="Appended to usernames when matching by username.")
 @click.option("--tenant", default=None, help="A partner or tenant id carried with every change.")
+@click.option("--gradebook", is_flag=True, help="REST: also sync categories, line items and results.")
 @click.option("--school", "schools", multiple=True, help="Sync only this school (repeatable).")
 @click.option("--grade", "grades", multiple=True, help="Sync only this grade (repeatable).")
 @click.option("--subject", "subjects", multiple=True, help="Sync only this subject (repeatable).")
@@ -126,6 +127,7 @@ def add(
     match_key,
     username_suffix,
     tenant,
+    gradebook,
     schools,
     grades,
     subjects,

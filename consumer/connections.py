@@ -13,11 +13,12 @@ from sqlalchemy import JSON, Column, Engine, String, Table, delete, insert, sele
 
 from rosterlab.consumer.auth import OAuth1, OAuth2
 from rosterlab.consumer.client import ClientSettings, OneRosterClient, SyncError
+from rosterlab.consumer.errors import UnknownConnection
 from rosterlab.consumer.matching import MatchKey
 from rosterlab.consumer.reconcile import DeletionGuard
 from rosterlab.consumer.selection import Selection
 from rosterlab.consumer.sources import CsvSource, RestSource, SftpLocation, SftpSource, Source
-from rosterlab.consumer.store import metadata
+from rosterlab.consumer.store import ROSTER, SYNCED, metadata
 from rosterlab.consumer.sync import SyncOptions
 
 connections = Table(
@@ -45,6 +46,7 @@ class Connection:
     match_key: str = "sourcedId"
     username_suffix: str = ""
     tenant: str | None = None
+    gradebook: bool = False  # also categories, line items and results (REST)
     schools: tuple[str, ...] = ()
     grades: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
@@ -78,9 +80,15 @@ class Connection:
         location = SftpLocation(**self.sftp)
         return SftpSource(location, on_new_host_key=lambda key: pin_host_key(engine, self.name, key))
 
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """What a sync of this connection pulls: the roster, and the gradebook when asked for."""
+        return SYNCED if self.gradebook else ROSTER
+
     def options(self, **overrides: Any) -> SyncOptions:
         """The sync options this connection asks for."""
         return SyncOptions(
+            entities=self.entities,
             guard=DeletionGuard(self.guard_count, self.guard_share),
             selection=Selection.of(self.schools, self.grades, self.subjects),
             match=MatchKey(self.match_key, self.username_suffix),
@@ -137,11 +145,21 @@ def load_all(engine: Engine) -> list[Connection]:
 
 
 def find(engine: Engine, name: str) -> Connection | None:
-    """The connection called `name`."""
+    """The connection called `name`, or None."""
     metadata.create_all(engine)
     with engine.connect() as db:
         row = db.execute(select(connections).where(connections.c.name == name)).first()
     return Connection.from_settings(row.name, row.settings) if row else None
+
+
+def get(engine: Engine, name: str) -> Connection:
+    """The connection called `name`; UnknownConnection names it (and the connections there are) when none is."""
+    found = find(engine, name)
+    if found is None:
+        names = [c.name for c in load_all(engine)]
+        known = f"the connections are: {', '.join(names)}" if names else "there are no connections yet"
+        raise UnknownConnection(f"no connection is called {name!r}; {known}")
+    return found
 
 
 def remove(engine: Engine, name: str) -> bool:

@@ -177,7 +177,7 @@ class Incoming:
     gone: set[str] = field(default_factory=set)  # deleted whatever the records say
 
 
-def _tombstone(connection: Connection, table, name: str, ids: list[str]) -> dict[str, Any]:
+def tombstone(connection: Connection, table, name: str, ids: list[str]) -> dict[str, Any]:
     """Mark stored records tobedeleted, the status inside each record too; their rows before."""
     rows = _rows(connection, table, name, ids)
     statement = (
@@ -287,7 +287,7 @@ def apply_entity(
     absent = sorted(sid for sid in deletions if sid not in doomed)
     if not hold:
         for start in range(0, len(absent), LOOKUP_BATCH):
-            rows = _tombstone(connection, table, name, absent[start : start + LOOKUP_BATCH])
+            rows = tombstone(connection, table, name, absent[start : start + LOOKUP_BATCH])
             applied.counts["deleted"] += len(rows)
             for sid, row in rows.items():
                 event("deleted", sid, row.local_id, {**row.data, "status": "tobedeleted"})

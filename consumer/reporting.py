@@ -50,6 +50,8 @@ def print_summary(result: SyncResult, name: str) -> None:
     console.print(summary_table(result, f"{result.kind} sync of {name} in {result.seconds:.1f} s"))
     for entity, count in result.held.items():
         console.print(f"HELD: {count} deletions of {entity}; approve with `rosterlab sync approve {name}`")
+    for warning in result.warnings[:10]:
+        console.print(f"warning: {warning}")
     for reason in result.rejections[:10]:
         console.print(f"rejected: {reason}")
     if len(result.rejections) > 10:

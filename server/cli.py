@@ -135,7 +135,7 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: boo
     if demo:
         lines += [*credential_lines(origin, config.token_path), ""]
     add = clients_add_command(config.database_url, config.secret_key_file, _program())
-    lines.append(f"  add a client (in another terminal): {add}")
+    lines.append(f"  add a client (from this folder): {add}")
     return "\n".join(lines)
 
 

@@ -38,15 +38,6 @@ EXPECTED = {
         "basic",
         "localhost",  # where its token endpoint redirects: the partner configures that URL
         {
-            "1.1": {
-                "errors.unknown-sort-field",
-                "errors.bad-filter",
-                "errors.unknown-filter-field",
-                "errors.unknown-object",
-                "paging.link",
-                "paging.total-count",
-                "contract.operations",
-            },
             "1.2": {
                 "errors.unknown-sort-field",
                 "errors.bad-filter",

@@ -100,6 +100,7 @@ def test_two_workers_come_up_while_both_cores_are_busy(tmp_path):
     assert "was not ready in time" not in output and "died" not in output, output
     assert "preparing the database" in output
     assert "starting 2 workers" in output
+    assert output.count("loading the application") == 2, output  # no worker was killed and started again
     assert output.count("ready to answer") == 2, output
 
 

@@ -138,7 +138,7 @@ def test_sorting_by_a_field_both_ways(client):
         (f"{V12}/schools/district-1", 404, "unknownobject"),
         (f"{V12}/no-such-endpoint", 404, "unknownobject"),
         ("/ims/oneroster/v9/users", 404, "unknownobject"),
-        ("/", 404, "unknownobject"),
+        ("/no-such-page", 404, "unknownobject"),
     ],
 )
 def test_unknown_things_are_404_in_the_envelope(client, path, status, expected):

@@ -81,7 +81,7 @@ def test_connections_sync_history_and_approval(tmp_path, provider):  # noqa: F81
     assert held.returncode == 3 and "HELD:" in held.stdout
     assert "applied" in run(database, "approve", "district12").stdout
     history = [line for line in run(database, "history", "district12").stdout.splitlines() if line[:1].isdigit()]
-    assert len(history) == 2 and "held" in history[0] and "applied" in history[1]
+    assert len(history) == 3 and "approve" in history[0] and "held" in history[1] and "applied" in history[2]
 
 
 def test_a_refused_connection_says_why(tmp_path, provider):  # noqa: F811

@@ -8,21 +8,23 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import ClientSettings, OneRosterClient
+from rosterlab.consumer.marks import OVERLAP, start_from
 from rosterlab.consumer.normalize import normalize
 from rosterlab.consumer.sources.rest import RestSource
 from rosterlab.consumer.store import ROSTER, TABLES
-from rosterlab.consumer.sync import DeletionGuard, delta_sync, full_sync, local_records
+from rosterlab.consumer.sync import DeletionGuard, delta_sync, full_sync
 from rosterlab.server.auth.demo import DEMO_OAUTH2
 from rosterlab.server.churn import advance, set_record
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.tables import ENTITY_TABLES
 from rosterlab.spec.filter.fields import format_instant, parse_instant
+from tests.quirk_matrix import difference
 from tests.test_sync_full import provider  # noqa: F401  (the fixture)
 
 PERMISSIVE = DeletionGuard(count=10**9)
@@ -55,8 +57,7 @@ def test_after_advance_a_delta_makes_them_equal_again(provider, any_engine):  # 
         assert held.held
         result = delta_sync(local, "d", RestSource(client, "1.2"), guard=PERMISSIVE)  # the mark stayed: they come again
         assert held.held.keys() == {"enrollment"} and result.counts["enrollment"]["deleted"] == held.held["enrollment"]
-        for entity in ROSTER:
-            assert local_records(local, "d", entity) == provider_records(sis, entity), entity
+        assert difference(local, "d", sis, "1.2", ROSTER) is None  # records withdrawn unseen were never created
         again = delta_sync(local, "d", RestSource(client, "1.2"))
     assert not again.changed
 
@@ -138,10 +139,11 @@ class RecordingSource:
         return self.source.pull(entities, since, progress)
 
 
-def test_a_delta_starts_after_a_settled_mark_and_at_a_recent_one(provider, tmp_path):  # noqa: F811
+def test_a_delta_starts_after_a_settled_mark_and_before_a_recent_one(provider, tmp_path):  # noqa: F811
     """The demo district's stamps are long past when it is first synced: the next delta asks from just after
-    them, so it reads only the change. A mark from moments ago is asked for again (`>=`), since a change
-    stamped then may not have been committed when the last pull ran."""
+    them, so it reads only the change. Each entity has its own mark: the user's moves to the change, the
+    others stay. A mark from moments ago is asked from a little before (the overlap window), since a change
+    stamped just before it may not have been committed when the last pull ran."""
     live, sis, data = provider
     local = connect(f"sqlite:///{tmp_path / 'local.db'}")
     auth = OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
@@ -153,8 +155,13 @@ def test_a_delta_starts_after_a_settled_mark_and_at_a_recent_one(provider, tmp_p
         stamp = set_record(sis, "user", {**user, "givenName": "Renamed"})
         first = delta_sync(local, "d", source)
         second = delta_sync(local, "d", source)
-    assert source.starts[1] == format_instant(parse_instant(settled) + timedelta(milliseconds=1))
+    after_settled = format_instant(parse_instant(settled) + timedelta(milliseconds=1))
+    assert source.starts[1] == dict.fromkeys(ROSTER, after_settled)
     assert first.counts["user"] == {"created": 0, "updated": 1, "deleted": 0, "unchanged": 0, "rejected": 0}
     assert all(sum(counts.values()) == 0 for entity, counts in first.counts.items() if entity != "user")
-    assert source.starts[2] == stamp
-    assert second.counts["user"]["unchanged"] == 1 and not second.changed
+    recent = parse_instant(stamp) + timedelta(hours=1) > datetime.now(UTC)
+    moved = parse_instant(stamp) - OVERLAP if recent else parse_instant(stamp) + timedelta(milliseconds=1)
+    assert source.starts[2] == {**dict.fromkeys(ROSTER, after_settled), "user": format_instant(moved)}
+    assert second.counts["user"]["unchanged"] == (1 if recent else 0) and not second.changed
+    now = datetime.now(UTC)
+    assert start_from(format_instant(now), format_instant(now)) == format_instant(now - OVERLAP)

@@ -23,7 +23,6 @@ from rosterlab.spec import documents
 from rosterlab.spec.openapi import DOCUMENTS
 
 CONTRACT = "OpenAPI documents of the REST binding: response status, content type and schema"
-EXAMPLES = 3  # generated requests per operation
 SCHEMATHESIS_CHECKS = [
     status_code_conformance,
     content_type_conformance,
@@ -52,9 +51,9 @@ def _read_operations(document) -> tuple[schemathesis.BaseSchema, list[tuple[str,
 
 
 def _exercise(target: Target, operation_, base: str, path: str, failures: list[tuple[str, Evidence]]) -> None:
-    """Send EXAMPLES generated requests for one operation and keep what broke the contract."""
+    """Send the target's number of generated requests for one operation and keep what broke the contract."""
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+    @settings(max_examples=target.examples, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck), phases=[Phase.generate])  # fmt: skip
     @given(case=operation_.as_strategy())
     def call(case) -> None:

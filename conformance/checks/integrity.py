@@ -49,7 +49,7 @@ def references_resolve(target: Target) -> None:
         if not source.records:
             continue
         known = _known(target, aimed)
-        name = f"{entity}.{'.'.join(path)}" if path != ("sourcedId",) else f"{entity} -> {aimed}"
+        name = f"{entity}.{'.'.join(path)}" if path != ("sourcedId",) else f"{entity} of a {aimed}"
         for index, record in enumerate(source.records):
             for value in refs(record, path):
                 sid = value if path == ("sourcedId",) else _sid(value)
@@ -62,7 +62,7 @@ def references_resolve(target: Target) -> None:
         raise NotApplicable("no references to follow")
     if dangling:
         parts = [
-            f"{name}: {len(found)} ({found[0][0].records[found[0][1]].get('sourcedId')} -> {found[0][2]!r})"
+            f"{name}: {len(found)} (first: {found[0][0].records[found[0][1]].get('sourcedId')} names {found[0][2]!r})"
             for name, found in sorted(dangling.items())
         ]
         source, index, _ = next(iter(sorted(dangling.items())))[1][0]
