@@ -133,7 +133,14 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: boo
         lines.append("authentication is OFF: every request is answered")
         return "\n".join(lines)
     if demo:
-        lines += [*credential_lines(origin, config.token_path), ""]
+        v1p1_served = not config.quirks.rostering_reads_only
+        oauth1 = ("oauth1" in config.auth_methods_v1p1 and v1p1_served) or "oauth1" in config.auth_methods_v1p2
+        query = config.token_query_string or config.quirks.token_query_only
+        redirect = config.quirks.token_redirect
+        lines += [
+            *credential_lines(origin, config.token_path, oauth1=oauth1, token_redirect=redirect, token_query=query),
+            "",
+        ]
     add = clients_add_command(config.database_url, config.secret_key_file, _program())
     lines.append(f"  add a client (from this folder): {add}")
     return "\n".join(lines)

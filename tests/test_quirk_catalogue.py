@@ -545,3 +545,34 @@ def test_lenient_paging_params_ignore_fields_they_cannot_read(shared, fields, ke
     with shared() as live, httpx.Client() as http:
         answer = http.get(f"{live.url}{V1P2}/users", params={"fields": fields}, headers=bearer(http, live.url))
         assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("profile", ["strict", "ed-fi", "infinite-campus", "aeries"])
+def test_the_start_up_banner_gives_a_token_command_that_works_with_the_profile(shared, profile):
+    import shlex
+
+    from rosterlab.server.cli import _banner
+
+    with shared(profile=profile) as live, httpx.Client() as http:
+        host, port = live.url.removeprefix("http://").split(":")
+        banner = _banner(host, int(port), apply_profile(server_config(), profile), demo=True)
+        words = shlex.split(next(line for line in banner.splitlines() if "token:" in line).split("token:", 1)[1])
+        if "-u" in words:
+            user, secret = words[words.index("-u") + 1].split(":")
+            issued = http.post(words[-1], data={"grant_type": "client_credentials"}, auth=(user, secret))
+        else:
+            issued = http.post(words[-1])
+        assert issued.status_code == 200, (profile, banner)
+        assert ("OAuth 1.0a" in banner) is (profile in ("strict", "infinite-campus"))
+
+
+def test_hard_deletes_make_the_nested_collections_of_a_deleted_parent_unknown(sis):
+    delete_record(sis, "class", "class-1-0-0")
+    nested = [f"{V1P2}/classes/class-1-0-0/students", f"{GRADEBOOK}/classes/class-1-0-0/lineItems"]
+    with serve(sis, "hard_deletes") as live, httpx.Client() as http:
+        headers = bearer(http, live.url)
+        assert http.get(f"{live.url}{V1P2}/classes/class-1-0-0", headers=headers).status_code == 404
+        assert [http.get(live.url + path, headers=headers).status_code for path in nested] == [404, 404]
+    with serve(sis) as live, httpx.Client() as http:
+        headers = bearer(http, live.url)
+        assert [http.get(live.url + path, headers=headers).status_code for path in nested] == [200, 200]

@@ -41,16 +41,27 @@ def ensure_demo_clients(registry: Registry) -> None:
             )
 
 
-def credential_lines(origin: str, token_path: str) -> list[str]:
-    """The demo credentials as the start-up banner prints them."""
+def credential_lines(
+    origin: str, token_path: str, *, oauth1: bool = True, token_redirect: bool = False, token_query: bool = False
+) -> list[str]:
+    """The demo credentials as the start-up banner prints them, with a token command that works against the
+    server as configured (a token endpoint that redirects to localhost, one that reads the query string only)."""
+    if token_redirect and not origin.split("://", 1)[-1].startswith("localhost"):
+        origin = "http://localhost:" + origin.rsplit(":", 1)[-1]
     token_url = origin + token_path
-    return [
+    lines = [
         "demo credentials (every scope):",
         f"  OAuth 2.0 (1.1 and 1.2)   client_id {DEMO_OAUTH2.client_id}   client_secret {DEMO_OAUTH2.secret}",
         f"                            token URL {token_url} (client credentials; password grant:"
         f" {DEMO_OAUTH2.username} / {DEMO_OAUTH2.password})",
-        f"  OAuth 1.0a (1.1)          consumer key {DEMO_OAUTH1.client_id}   secret {DEMO_OAUTH1.secret}",
-        f"  OAuth 2.0, school-1 only  client_id {DEMO_SCHOOL.client_id}   client_secret {DEMO_SCHOOL.secret}",
-        "",
-        f"  token:   curl -u {DEMO_OAUTH2.client_id}:{DEMO_OAUTH2.secret} -d grant_type=client_credentials {token_url}",
     ]
+    if oauth1:
+        lines.append(f"  OAuth 1.0a (1.1)          consumer key {DEMO_OAUTH1.client_id}   secret {DEMO_OAUTH1.secret}")
+    lines += [f"  OAuth 2.0, school-1 only  client_id {DEMO_SCHOOL.client_id}   client_secret {DEMO_SCHOOL.secret}", ""]
+    if token_query:
+        query = f"grant_type=client_credentials&client_id={DEMO_OAUTH2.client_id}&client_secret={DEMO_OAUTH2.secret}"
+        lines.append(f"  token:   curl -X POST '{token_url}?{query}'")
+    else:
+        credentials = f"{DEMO_OAUTH2.client_id}:{DEMO_OAUTH2.secret}"
+        lines.append(f"  token:   curl -u {credentials} -d grant_type=client_credentials {token_url}")
+    return lines

@@ -151,15 +151,23 @@ BELONGS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def check_parents(connection: Connection, operation: Operation, params: Params, orgs: tuple[str, ...] = ()) -> None:
-    """Raise 404 unknownobject unless every parent in the path exists, belongs to its own parent, and lies
-    within the client's orgs (when it is restricted)."""
+def check_parents(
+    connection: Connection,
+    operation: Operation,
+    params: Params,
+    orgs: tuple[str, ...] = (),
+    hide_deleted: bool = False,
+) -> None:
+    """Raise 404 unknownobject unless every parent in the path exists (and is not tobedeleted when deleted
+    records are hidden), belongs to its own parent, and lies within the client's orgs (when it is restricted)."""
     allowed = expand_orgs(connection, orgs) if orgs else None
     for name in operation.parents:
         entity_name, selection = PATH_PARAMETERS[name]
         table = entity_table(entity_name)
         condition = table.c.sourced_id == params[name]
         extras = [selection_condition(entity_name, selection)]
+        if hide_deleted:
+            extras.append(table.c.status != "tobedeleted")
         if allowed is not None:
             extras.append(visibility(entity_name, allowed))
         for extra in extras:

@@ -51,7 +51,7 @@ def read_page(
     entity = operation.entity_in(version)
     table = entity_table(entity.name)
     compiler = FilterCompiler(table, entity, version, SqlDialect(connection.dialect.name))
-    check_parents(connection, operation, params, orgs)
+    check_parents(connection, operation, params, orgs, hide_deleted=quirks.hard_deletes)
     conditions = [
         c
         for c in (selection_condition(entity.name, operation.selection), nested_condition(operation, params))
