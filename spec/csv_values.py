@@ -15,7 +15,7 @@ from rosterlab.spec.model import Vocabulary
 
 GUID_RE = re.compile(r"[0-9A-Za-z.\-_/@]{1,255}")
 EXT_TOKEN_RE = re.compile(r"ext:[A-Za-z0-9.\-_]+")
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 YEAR_RE = re.compile(r"\d{4}")
 # 1.2.1 fixes DateTime to millisecond resolution in UTC; 1.1 and 1.2 only asked for ISO 8601 in UTC.
 DATETIME_STRICT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
@@ -73,7 +73,8 @@ def format_pairs(pairs: list[tuple[str, str]]) -> str:
     return ",".join(f"{{{key}:{value}}}" for key, value in pairs)
 
 
-def _valid_date(text: str) -> bool:
+def is_calendar_date(text: str) -> bool:
+    """Whether `text` is a calendar date written YYYY-MM-DD (and nothing else ISO 8601 allows)."""
     if not DATE_RE.fullmatch(text):
         return False
     try:
@@ -127,7 +128,7 @@ def check_value(
         errors = [e for e in (_enum_error(item, vocabulary, allow_ext) for item in split_list(text)) if e]
         return "; ".join(errors) or None
     if type_ is CsvType.DATE:
-        return None if _valid_date(text) else f"{text!r} is not a date (YYYY-MM-DD)"
+        return None if is_calendar_date(text) else f"{text!r} is not a date (YYYY-MM-DD)"
     if type_ is CsvType.DATETIME:
         if _valid_datetime(text, strict_datetime):
             return None

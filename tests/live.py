@@ -34,3 +34,14 @@ class LiveServer:
     def __exit__(self, *_) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def bearer(http, url: str, token_path: str = "/oauth/token") -> dict[str, str]:
+    """Authorization headers with a token of the demo OAuth 2.0 client from the server at `url`."""
+    from rosterlab.server.auth.demo import DEMO_OAUTH2
+
+    issued = http.post(
+        url + token_path, data={"grant_type": "client_credentials"}, auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
+    )
+    assert issued.status_code == 200, issued.text
+    return {"Authorization": f"Bearer {issued.json()['access_token']}"}

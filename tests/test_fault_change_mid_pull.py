@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from rosterlab.server.app import create_app, registry_for
-from rosterlab.server.auth.demo import DEMO_OAUTH2, ensure_demo_clients
+from rosterlab.server.auth.demo import ensure_demo_clients
 from rosterlab.server.demo import demo_district
 from rosterlab.server.quirks.faults import DESCRIPTIONS, Faults
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from rosterlab.server.store.tables import ENTITY_TABLES
 from tests.conftest import server_config
-from tests.live import LiveServer
+from tests.live import LiveServer, bearer
 
 USERS = "/ims/oneroster/rostering/v1p2/users"
 PAGE = 20
@@ -32,16 +32,6 @@ def district(path):
 @pytest.fixture
 def sis(tmp_path):
     return district(tmp_path / "sis.db")
-
-
-def token(http: httpx.Client, url: str) -> dict[str, str]:
-    response = http.post(
-        f"{url}/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret),
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def statuses(engine, entity: str = "user") -> dict[str, str]:
@@ -69,7 +59,7 @@ def pull(engine, faults: str, then=None):
     users: dict[str, dict] = {}
     counted = []
     with LiveServer(create_app(config, engine=engine)) as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         offset = 0
         while True:
             page = http.get(live.url + USERS, params={"limit": PAGE, "offset": offset}, headers=headers)

@@ -25,7 +25,7 @@ from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from tests.conftest import server_config
 from tests.databases import engine_for
-from tests.live import LiveServer
+from tests.live import LiveServer, bearer
 
 V1P2 = "/ims/oneroster/rostering/v1p2"
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
@@ -69,16 +69,6 @@ def serve(sis, *switches: str, profile: str = "strict", clock=None, **settings):
     ensure_demo_clients(registry_for(config, sis))
     app = create_app(config, engine=sis) if clock is None else create_app(config, engine=sis, clock=clock)
     return LiveServer(app)
-
-
-def bearer(http: httpx.Client, url: str) -> dict[str, str]:
-    issued = http.post(
-        f"{url}/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret),
-    )
-    assert issued.status_code == 200, issued.text
-    return {"Authorization": f"Bearer {issued.json()['access_token']}"}
 
 
 def walk(http: httpx.Client, url: str, headers: dict[str, str], limit: int = 20, key: str | None = None) -> list:

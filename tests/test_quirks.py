@@ -18,7 +18,7 @@ from rosterlab.server.quirks.switches import DESCRIPTIONS, Quirks
 from rosterlab.server.store.database import connect
 from rosterlab.server.store.load import load
 from tests.conftest import server_config
-from tests.live import LiveServer
+from tests.live import LiveServer, bearer
 
 USERS_1P2 = "/ims/oneroster/rostering/v1p2/users"
 USERS_1P1 = "/ims/oneroster/v1p1/users"
@@ -37,16 +37,6 @@ def serve(sis, *switches: str, **settings):
     return LiveServer(create_app(config, engine=sis))
 
 
-def token(http: httpx.Client, url: str) -> dict[str, str]:
-    response = http.post(
-        f"{url}/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret),
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
 def test_every_switch_is_described_and_every_profile_uses_known_switches():
     assert set(DESCRIPTIONS) == set(Quirks.__dataclass_fields__)
     for profile in PROFILES.values():
@@ -59,7 +49,7 @@ def test_every_switch_is_described_and_every_profile_uses_known_switches():
 
 def test_count_headers_links_and_booleans(sis):
     with serve(sis, "no_count_headers", "string_booleans") as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         plain = http.get(live.url + USERS_1P2, params={"limit": 5}, headers=headers)
         assert plain.status_code == 200 and "X-Total-Count" not in plain.headers and "Link" not in plain.headers
         v1p1 = http.get(live.url + USERS_1P1, params={"limit": 5}, headers=headers).json()["users"]
@@ -68,7 +58,7 @@ def test_count_headers_links_and_booleans(sis):
 
 def test_a_malformed_link_and_a_status_info_beside_the_data(sis):
     with serve(sis, "malformed_link", "status_info_on_success") as live, httpx.Client() as http:
-        response = http.get(live.url + USERS_1P2, params={"limit": 5}, headers=token(http, live.url))
+        response = http.get(live.url + USERS_1P2, params={"limit": 5}, headers=bearer(http, live.url))
         assert response.headers["Link"].endswith(",")
         body = response.json()
         assert len(body["users"]) == 5 and body["statusInfoSet"][0]["imsx_codeMajor"] == "success"
@@ -76,7 +66,7 @@ def test_a_malformed_link_and_a_status_info_beside_the_data(sis):
 
 def test_a_silent_page_cap_and_a_flat_code_minor(sis):
     with serve(sis, "page_cap=7", "flat_code_minor") as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         page = http.get(live.url + USERS_1P2, params={"limit": 100}, headers=headers)
         assert len(page.json()["users"]) == 7 and int(page.headers["X-Total-Count"]) > 7
         bad = http.get(live.url + USERS_1P2, params={"filter": "shoeSize='9'"}, headers=headers).json()
@@ -87,7 +77,7 @@ def test_hard_deletes_and_a_total_counted_before_the_filter(sis):
     gone = demo_district()["user"][0]["sourcedId"]
     delete_record(sis, "user", gone)
     with serve(sis, "hard_deletes", "total_before_filter") as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         listed = http.get(live.url + USERS_1P2, params={"limit": 1000}, headers=headers)
         assert gone not in {u["sourcedId"] for u in listed.json()["users"]}
         assert http.get(f"{live.url}{USERS_1P2}/{gone}", headers=headers).status_code == 404
@@ -125,12 +115,12 @@ def test_token_redirects_query_only_tokens_and_load_balancer_cookies(sis):
 def test_missing_versions_and_endpoints_and_the_wrong_model(sis):
     both = frozenset({"oauth1", "oauth2"})
     with serve(sis, "v1p1_only", "no_school_endpoints") as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         assert http.get(live.url + USERS_1P2, headers=headers).status_code == 404
         assert http.get(live.url + USERS_1P1, headers=headers).status_code == 200
         assert http.get(f"{live.url}/ims/oneroster/v1p1/schools/school-1/classes", headers=headers).status_code == 404
     with serve(sis, "v1p2_model_on_v1p1", auth_methods_v1p2=both) as live, httpx.Client() as http:
-        users = http.get(live.url + USERS_1P1, headers=token(http, live.url)).json()["users"]
+        users = http.get(live.url + USERS_1P1, headers=bearer(http, live.url)).json()["users"]
         assert all("roles" in u and "role" not in u for u in users)
 
 
@@ -158,7 +148,7 @@ def _statuses(sis, faults: Faults) -> list[int]:
     config = replace(server_config(), faults=faults)
     ensure_demo_clients(registry_for(config, sis))
     with LiveServer(create_app(config, engine=sis)) as live, httpx.Client() as http:
-        headers = token(http, live.url)
+        headers = bearer(http, live.url)
         out = []
         for offset in range(0, 60, 2):
             try:

@@ -214,7 +214,9 @@ def test_redirects_keep_credentials_on_the_same_origin_only():
             offset = request.url.params["offset"]
             return httpx.Response(307, headers={"Location": f"/v2/users?offset={offset}&limit=100"})
         if request.url.path == "/v2/users":
-            return httpx.Response(302, headers={"Location": f"http://elsewhere.test/users?{request.url.query.decode()}"})
+            return httpx.Response(
+                302, headers={"Location": f"http://elsewhere.test/users?{request.url.query.decode()}"}
+            )
         offset = int(request.url.params.get("offset", "0"))
         return httpx.Response(200, json={"users": USERS[offset : offset + 100]})
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from rosterlab.server.quirks.switches import Quirks
+from rosterlab.spec.csv_values import is_calendar_date
 from rosterlab.spec.entities import model_for
 from rosterlab.spec.filter.fields import format_instant, parse_instant
 from rosterlab.spec.model import EXT_PATTERN, Entity, Field, Kind, Nested, Ref, Scalar, Structure, Version, Vocabulary
@@ -23,7 +24,6 @@ from rosterlab.spec.model import EXT_PATTERN, Entity, Field, Kind, Nested, Ref, 
 SERVER_SET = ("status", "dateLastModified")
 _EXT = re.compile(EXT_PATTERN)
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # RFC 3339 date-time: ASCII digits, an offset of at most 23:59 (the ranges of the other parts are left to
 # datetime.fromisoformat).
 _RFC3339 = re.compile(
@@ -61,17 +61,6 @@ class BodyErrors(Exception):
         self.problems = problems
 
 
-def _is_date(text: str) -> bool:
-    """Whether `text` is a calendar date written YYYY-MM-DD (and nothing else ISO 8601 allows)."""
-    if not _DATE.fullmatch(text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _date_time(text: str) -> datetime | None:
     """`text` as an RFC 3339 date-time in its own offset; None when it is not one."""
     if not _RFC3339.fullmatch(text):
@@ -101,7 +90,7 @@ def _scalar(kind: Kind, value: Any, where: str, version: Version, leniency: Leni
         problems.append(f"{where}: {value!r} is not a string")
         return None
     if kind is Kind.DATE:
-        if _is_date(value):
+        if is_calendar_date(value):
             return value
         moment = _date_time(value)
         if moment is not None and leniency.datetime_dates:
