@@ -23,8 +23,8 @@ PORT = 8000
 run: $(STAMP) ## start the mock SIS on a generated district
 	$(BIN)/rosterlab serve --demo --host $(HOST) --port $(PORT)
 
-test: $(STAMP) lint ## run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) lint ## run the whole test suite (two processes: one per core of the reference machine)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,10 +1,12 @@
-"""Benchmark: the quirk matrix, longer: every profile x {no faults, the fault mix under several seeds}.
+"""Benchmark: the quirk matrix, longer: every profile x {no faults, the fault mix under several seeds}, and
+every quirk cell (tests/quirk_matrix.py, QUIRK_CELLS) under several seeds.
 
 Data size: a generated district of about 2,000 users by default (`--users`), synced in full over loopback.
 Compared against: each cell's expected outcome (tests/quirk_matrix.py), and the time of the same profile
-without faults. A cell that fails where it was expected to be equal is acceptable only as a clean failure
-(nothing applied, the cause named, e.g. retries exhausted by a fault burst); a different or partial store
-never is. Prints a table and writes bench/results/quirks_matrix.json; exits 1 on any unclean cell.
+without faults (of the strict profile, for quirk cells). A cell that fails where it was expected to be equal
+is acceptable only as a clean failure (nothing applied, the cause named, e.g. retries exhausted by a fault
+burst); a different or partial store never is. Prints a table and writes bench/results/quirks_matrix.json;
+exits 1 on any unclean cell.
 
     python -m bench.quirks_matrix [--users 2000] [--seeds 3] [--page-size 100]
 """
@@ -24,7 +26,7 @@ from rich.table import Table
 
 from rosterlab.server.generate import DistrictGenerator, DistrictPlan
 from rosterlab.server.quirks.faults import MIX
-from tests.quirk_matrix import MATRIX, run_cell
+from tests.quirk_matrix import MATRIX, QUIRK_CELLS, run_cell, run_quirk_cell
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -40,20 +42,26 @@ def main() -> None:
     plan = DistrictPlan.for_users(args.users, seed=1)
     data = {entity: list(stream) for entity, stream in DistrictGenerator(plan).streams().items()}
     mixes = [None, *(replace(MIX, seed=seed) for seed in range(1, args.seeds + 1))]
-    outcomes = []
+    outcomes, labels = [], []
     for profile in MATRIX:
         for faults in mixes:
             with tempfile.TemporaryDirectory(prefix="rosterlab-matrix-") as folder:
                 outcomes.append(run_cell(Path(folder), profile, faults, data, page_size=args.page_size, backoff=0.2))
+            labels.append("none" if faults is None else f"mix seed {faults.seed}")
+    for name in QUIRK_CELLS:
+        for seed in range(1, args.seeds + 1):
+            with tempfile.TemporaryDirectory(prefix="rosterlab-matrix-") as folder:
+                cell = run_quirk_cell(Path(folder), name, data, page_size=args.page_size, backoff=0.2, seed=seed)
+            outcomes.append(cell)
+            labels.append(f"quirk seed {seed}")
     calm = {o.profile: o.seconds for o in outcomes if o.faults == "none"}
     table = Table(title=f"quirk matrix: {len(data['user'])} users, {len(data['enrollment'])} enrollments, full syncs")
     for column in ("profile", "faults", "expected", "result", "as expected", "seconds", "x no faults"):
         table.add_column(column)
-    for o in outcomes:
-        seed = "none" if o.faults == "none" else "mix seed " + o.faults.split(",")[0].split("=")[1]
+    for o, label in zip(outcomes, labels, strict=True):
         verdict = "yes" if o.as_expected else ("clean failure" if o.clean else "NO")
-        table.add_row(o.profile, seed, o.expected[:30], o.result[-48:], verdict,
-                      f"{o.seconds:.1f}", f"{o.seconds / calm[o.profile]:.1f}")  # fmt: skip
+        table.add_row(o.profile, label, o.expected[:30], o.result[-48:], verdict,
+                      f"{o.seconds:.1f}", f"{o.seconds / calm.get(o.profile, calm['strict']):.1f}")  # fmt: skip
     Console(width=160).print(table)
     RESULTS.mkdir(exist_ok=True)
     figures = {

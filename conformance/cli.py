@@ -18,13 +18,13 @@ from rosterlab.conformance.budget import Budget
 from rosterlab.conformance.consumer_report import clients, grade_client
 from rosterlab.conformance.csv_log import check_bundle
 from rosterlab.conformance.detect import served_versions
-from rosterlab.conformance.model import Level, Outcome, Report, combined
+from rosterlab.conformance.model import Level, Report, combined
 from rosterlab.conformance.progress import TerminalProgress
 from rosterlab.conformance.reports.console import print_report
 from rosterlab.conformance.reports.data import run_data
 from rosterlab.conformance.reports.html import html_page
 from rosterlab.conformance.reports.junit import junit_xml
-from rosterlab.conformance.runner import run_checks
+from rosterlab.conformance.runner import not_run, run_checks
 from rosterlab.conformance.target import Target, granted_scopes
 from rosterlab.conformance.transport import NoAuth, Transport
 from rosterlab.consumer.auth import Authenticator, OAuth1, OAuth2
@@ -78,8 +78,8 @@ def check(url, version, method, client_id, client_secret, token_url, scope, clie
         problem = served.problem()
         if problem:
             click.echo(f"error: could not run: {problem}", err=True)
-            sys.exit(Outcome.ERROR.exit_code)
-        for other, answer in served.others.items():
+            reports.append(not_run(root, "1.2" if version == "auto" else version, problem, Level(fail_on)))
+        for other, answer in served.others.items() if not problem else ():
             click.echo(f"note: OneRoster {other} not checked: it answered {answer}", err=True)
         with TerminalProgress(Console(stderr=True, force_terminal=showing or None)) if showing else _Quiet() as shown:
             transport.on_request = shown.request

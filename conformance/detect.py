@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rosterlab.conformance.model import CouldNotRun, Failed
-from rosterlab.conformance.transport import Transport
+from rosterlab.conformance.transport import NoCredentials, Transport
 from rosterlab.spec.endpoints import base_path, operation
 
 VERSIONS = ("1.2", "1.1")
@@ -17,11 +17,14 @@ class Served:
 
     versions: list[str] = field(default_factory=list)
     others: dict[str, str] = field(default_factory=dict)
+    credentials: str = ""  # why there are no credentials to send (a token refused), when that is the case
 
     def problem(self) -> str | None:
         """Why nothing can be checked, or None."""
         if self.versions:
             return None
+        if self.credentials:
+            return self.credentials
         said = "; ".join(f"{version}: {answer}" for version, answer in self.others.items())
         return f"neither OneRoster 1.2 nor 1.1 answers ({said})"
 
@@ -34,11 +37,15 @@ def served_versions(transport: Transport, root: str, versions: tuple[str, ...] =
         url = root + base_path(version, op.service()) + op.path
         try:
             exchange = transport.send("GET", url, params={"limit": "1"})
+        except NoCredentials as error:
+            served.credentials = str(error)
+            break
         except (CouldNotRun, Failed) as error:
             served.others[version] = str(error)
             continue
         if exchange.status == 200:
             served.versions.append(version)
         else:
-            served.others[version] = f"HTTP {exchange.status}"
+            said = exchange.said()
+            served.others[version] = f"HTTP {exchange.status}" + (f" ({said})" if said else "")
     return served

@@ -38,6 +38,13 @@ class Exchange:
         except ValueError:
             return None
 
+    def said(self) -> str:
+        """What a refusal says about itself: its imsx_description (1.2 body, 1.1 statusInfoSet) or error."""
+        body = self.body
+        infos = body.get("statusInfoSet", [body]) if isinstance(body, dict) else []
+        info = infos[0] if isinstance(infos, list) and infos and isinstance(infos[0], dict) else {}
+        return str(info.get("imsx_description") or info.get("error_description") or info.get("error") or "")[:200]
+
     def evidence(self, record: Any = None) -> Evidence:
         """The request and an excerpt: of `record` when given (what is at fault), else of the response."""
         excerpt = shown(record) if record is not None else self.response.text[:EXCERPT]

@@ -45,16 +45,21 @@ def selected(only: tuple[str, ...] = ()) -> list[Check]:
     return [c for c in REGISTRY.values() if not only or any(c.id.startswith(prefix) for prefix in only)]
 
 
+def not_run(root: str, version: str, problem: str, fail_on: Level = Level.MUST) -> Report:
+    """The report of a run that could not start: the one error that says why."""
+    report = Report(root, version, datetime.now(UTC).isoformat(timespec="seconds"), fail_on=fail_on)
+    report.results.append(Result(CONNECT, Verdict(Status.ERROR, problem)))
+    return report
+
+
 def run_checks(
     target: Target, only: tuple[str, ...] = (), fail_on: Level = Level.MUST, progress: Progress | None = None
 ) -> Report:
     """Every check that applies to the target's version (writes only when allowed); `only` narrows by id prefix."""
-    report = Report(target.root, target.version, datetime.now(UTC).isoformat(timespec="seconds"), fail_on=fail_on)
-    started = time.perf_counter()
     problem = connect_problem(target)
     if problem is not None:
-        report.results.append(Result(CONNECT, Verdict(Status.ERROR, problem), time.perf_counter() - started))
-        return report
+        return not_run(target.root, target.version, problem, fail_on)
+    report = Report(target.root, target.version, datetime.now(UTC).isoformat(timespec="seconds"), fail_on=fail_on)
     checks = selected(only)
     for index, check in enumerate(checks):
         if progress:
@@ -78,18 +83,11 @@ def connect_problem(target: Target) -> str | None:
     except (CouldNotRun, Failed) as error:
         return str(error)
     if exchange.status in (401, 403):
-        said = _said(exchange)
+        said = exchange.said()
         return f"the provider refused the credentials: HTTP {exchange.status}" + (f" ({said})" if said else "")
     if exchange.status == 404:
         return f"OneRoster {target.version} is not served at {target.url('getAllOrgs')} (HTTP 404)"
     return None
-
-
-def _said(exchange) -> str:
-    body = exchange.body
-    info = body.get("statusInfoSet", [body]) if isinstance(body, dict) else []
-    info = info[0] if isinstance(info, list) and info and isinstance(info[0], dict) else {}
-    return str(info.get("imsx_description") or info.get("error") or "")[:200]
 
 
 def _applies(check: Check, target: Target) -> Verdict | None:

@@ -182,6 +182,7 @@ class Target:
         """Every record a query returns (at most `most`), paging by offset; see rosterlab.conformance.walk."""
         self.require(operation_id)
         asked = dict(params or {})
+        limit = min(limit, most) if most else limit
 
         def fetch(offset: int) -> Exchange:
             return self.get(operation_id, {**asked, "limit": str(limit), "offset": str(offset)}, **path)
@@ -204,6 +205,10 @@ class Target:
         if key not in self._walks:
             self._walks[key] = self.walk(operation_id, {"sort": "sourcedId", "orderBy": "asc"}, most=SAMPLE)
         return self._walks[key]
+
+    def bound(self) -> str:
+        """How much of each collection the bounded checks look at, said in their messages."""
+        return "" if self.thorough else f" (the first {SAMPLE} records of each collection; --thorough: all)"
 
     def everything(self, operation_id: str) -> list[dict[str, Any]]:
         """Every record of a collection, each sourcedId once."""

@@ -75,10 +75,10 @@ def _roster(connection: Connection, name: str, pulled: Pull, entities: Iterable[
         if records is None:
             present[entity] = stored
             continue
-        ids = {record["sourcedId"] for record in _active(records)}
-        ended = {
-            r["sourcedId"] for r in records if isinstance(r, dict) and r.get("status") == "tobedeleted"
-        } | pulled.gone.get(entity, set())
+        ids, ended = set(), set(pulled.gone.get(entity, ()))
+        for record in records:
+            if isinstance(record, dict) and isinstance(record.get("sourcedId"), str):
+                (ended if record.get("status") == "tobedeleted" else ids).add(record["sourcedId"])
         base = set() if entity in pulled.complete else stored - ended
         present[entity] = (base | ids) - conflicts | (conflicts & stored)
     return present

@@ -36,7 +36,6 @@ class Paged:
     """A collection read whole: its records (each sourcedId once), and what the reading saw."""
 
     records: Any
-    served: int = 0  # records served, copies included
     announced: bool = False  # a total came with the pages (and was reached)
     restarted: bool = False  # the total changed mid-pull, so the pull began again
     identical: set[str] = field(default_factory=set)  # sourcedIds served more than once, the copies equal
@@ -70,9 +69,18 @@ def page_through(
         raise
 
 
-def _read(client: OneRosterClient, path: str, key: str, params: dict[str, str], on_page, paged: Paged) -> Paged:
-    fingerprints: dict[str, int] = {}
-    pages: dict[frozenset, int] = {}  # the sourcedIds of each page received, with its offset
+def _read(
+    client: OneRosterClient,
+    path: str,
+    key: str,
+    params: dict[str, str],
+    on_page: Callable[[int, int | None], None] | None,
+    paged: Paged,
+) -> Paged:
+    shaped = getattr(paged.records, "shaped", None) or (lambda record: record)  # as the first copy is kept
+    seen: set[str] = set()
+    copies: dict[str, set[int]] = {}  # sourcedId served again -> the fingerprints of its later copies
+    pages: dict[int, int] = {}  # a signature of the sourcedIds of each page received -> its offset
     offset, total, stale = 0, None, 0
     next_url: str | None = None
     base = {**params, "sort": "sourcedId", "orderBy": "asc", "limit": str(client.settings.page_size)}
@@ -86,29 +94,22 @@ def _read(client: OneRosterClient, path: str, key: str, params: dict[str, str], 
         if not page:
             break
         ids = [record.get("sourcedId") if isinstance(record, dict) else None for record in page]
-        same = frozenset(ids)
-        if len(page) > 1 and same in pages:
+        signature = hash(frozenset(ids))
+        if len(page) > 1 and signature in pages:
             raise SyncError(
                 f"GET {path}: the provider ignores offset: the page at offset {offset} repeats the records of the "
-                f"page at offset {pages[same]}, so the collection cannot be read whole"
+                f"page at offset {pages[signature]}, so the collection cannot be read whole"
             )
-        pages.setdefault(same, offset)
+        pages.setdefault(signature, offset)
         fresh = 0
         for sourced_id, record in zip(ids, page, strict=True):
-            if not isinstance(sourced_id, str):
-                paged.records.append(record)  # refused later, with its reason
-                fresh += 1
+            if isinstance(sourced_id, str) and sourced_id in seen:
+                copies.setdefault(sourced_id, set()).add(_fingerprint(shaped(record)))
                 continue
-            fingerprint = _fingerprint(record)
-            known = fingerprints.get(sourced_id)
-            if known is None:
-                fingerprints[sourced_id] = fingerprint
-                paged.records.append(record)
-                fresh += 1
-            elif known == fingerprint:
-                paged.identical.add(sourced_id)
-            else:
-                paged.conflicting.add(sourced_id)
+            if isinstance(sourced_id, str):
+                seen.add(sourced_id)
+            paged.records.append(record)  # one without a sourcedId is refused later, with its reason
+            fresh += 1
         offset += len(page)
         stale = 0 if fresh else stale + 1
         if stale >= STALE_PAGES:
@@ -126,5 +127,16 @@ def _read(client: OneRosterClient, path: str, key: str, params: dict[str, str], 
             next_url = None  # a Link that does not continue where we are is not trusted
     if total is not None and offset < total:
         raise SyncError(f"GET {path}: received {offset} of the {total} records announced")
-    paged.served, paged.announced = offset, total is not None
+    paged.announced = total is not None
+    if copies:
+        _compare_copies(paged, copies)
     return paged
+
+
+def _compare_copies(paged: Paged, copies: dict[str, set[int]]) -> None:
+    """Sort the sourcedIds served more than once into identical and conflicting, against the copy kept."""
+    for record in paged.records:
+        sourced_id = record.get("sourcedId") if isinstance(record, dict) else None
+        if sourced_id in copies:
+            same = copies[sourced_id] == {_fingerprint(record)}
+            (paged.identical if same else paged.conflicting).add(sourced_id)

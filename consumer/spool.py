@@ -28,6 +28,10 @@ class Spool:
         self._transform = transform
         self.extend(records)
 
+    def shaped(self, record: Any) -> Any:
+        """A record as the spool keeps it (its transform applied)."""
+        return record if self._transform is None else self._transform(record)
+
     def append(self, record: Any) -> None:
         """Add a record at the end."""
         self.extend((record,))

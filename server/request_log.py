@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, insert
+from sqlalchemy import Column, Engine, Float, Integer, MetaData, String, Table, Text, insert, inspect, text
 
 from rosterlab.server.quirks.asgi import ASGIApp, Receive, Scope, Send
 
@@ -38,9 +38,33 @@ requests = Table(
     Column("scope_asked", Text, nullable=True),  # token requests
     Column("scope_granted", Text, nullable=True),
     Column("auth", String, nullable=True),  # oauth1, bearer, basic or none
+    Column("reason", Text, nullable=True),  # what a refusal (4xx, 5xx) said about itself
+    Column("body", Text, nullable=True),  # a write's JSON request body (never a token request's), cut at BODY
+    Column("token_lifetime", Float, nullable=True),  # expires_in of an issued token
 )
+ADDED = ("reason", "body", "token_lifetime")  # columns later than the first log: added to older logs
+BODY = 65_536
 
 CONSUMER_KEY = re.compile(r'oauth_consumer_key="([^"]*)"')
+
+
+def ensure_table(engine: Engine) -> None:
+    """The log's table, created, or given the columns an older log lacks."""
+    metadata.create_all(engine)
+    present = {column["name"] for column in inspect(engine).get_columns(requests.name)}
+    with engine.begin() as connection:
+        for name in ADDED:
+            if name not in present:
+                kind = requests.c[name].type.compile(engine.dialect)
+                connection.execute(text(f"ALTER TABLE {requests.name} ADD COLUMN {name} {kind}"))
+
+
+def _reason(parsed: Any) -> str | None:
+    """The description a refusal gives: 1.2's imsx_description, 1.1's first statusInfoSet, an OAuth error."""
+    infos = parsed.get("statusInfoSet", [parsed]) if isinstance(parsed, dict) else []
+    info = infos[0] if isinstance(infos, list) and infos and isinstance(infos[0], dict) else {}
+    said = info.get("imsx_description") or info.get("error_description") or info.get("error")
+    return str(said)[:200] if said else None
 
 
 def _headers(scope_or_message: dict[str, Any]) -> dict[bytes, bytes]:
@@ -55,7 +79,7 @@ class RequestLog:
         self.engine = engine
         self.token_path = token_path
         self.tokens: dict[str, str] = {}  # bearer token -> client id
-        metadata.create_all(engine)
+        ensure_table(engine)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,16 +149,24 @@ class RequestLog:
         row["total"] = int(total) if total and total.isdigit() else None
         if scope["method"] != "GET" and body:
             row["body_hash"] = hashlib.sha256(body).hexdigest()
+            if scope["path"] != self.token_path and len(body) <= BODY:
+                row["body"] = body.decode("utf-8", "replace")
         parsed = None
-        if response["status"] == 200 and response["headers"].get(b"content-type", b"").startswith(b"application/json"):
+        if response["headers"].get(b"content-type", b"").startswith(b"application/json"):
             try:
                 parsed = orjson.loads(bytes(response["body"]))
             except orjson.JSONDecodeError:
                 parsed = None
+        if response["status"] >= 400:
+            row["reason"] = _reason(parsed) or bytes(response["body"][:200]).decode("utf-8", "replace") or None
+        if response["status"] != 200:
+            parsed = None
         if scope["path"] == self.token_path:
             row["scope_asked"] = form.get("scope", "")
             if isinstance(parsed, dict) and "access_token" in parsed:
                 row["scope_granted"] = parsed.get("scope", "")
+                expires = parsed.get("expires_in")
+                row["token_lifetime"] = float(expires) if isinstance(expires, int | float) else None
                 if client:
                     self.tokens[parsed["access_token"]] = client
         elif isinstance(parsed, dict):

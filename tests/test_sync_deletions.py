@@ -46,24 +46,11 @@ class Collecting:
 
 
 # -- kind 3: deletions inferred from absence are confirmed ------------------------------------------------
+# (A first sync from a view refreshed mid-pull is a cell of the quirk matrix, in 1.1 and 1.2.)
 
 
 def statuses(sis) -> dict[str, str]:
     return {sid: r["status"] for sid, r in provider_records(sis, "user", "1.2", False).items()}
-
-
-@pytest.mark.parametrize("version", ["1.1", "1.2"])
-def test_a_view_refreshed_mid_pull_leaves_the_provider_s_true_data(tmp_path, data, version):
-    """First sync: the user the refresh made offset paging skip is there, the one it deleted is not."""
-    sis = district(tmp_path / "sis.db", data)
-    before = statuses(sis)
-    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
-    with serving(sis, quirky(faults="seed=7,change_mid_pull=2")) as live:
-        full_sync(local, "p", rest(live.url, version))
-    after = statuses(sis)
-    (gone,) = set(before) - set(after)
-    assert gone not in stored_rows(local, "p", "user")
-    assert difference(local, "p", sis, version, ROSTER) is None
 
 
 @pytest.mark.parametrize("version", ["1.1", "1.2"])

@@ -47,6 +47,8 @@ def servers(sis):
         "ignore_offset": quirky("ignore_offset"),
         "ignore_offset_bare": quirky("ignore_offset", "no_count_headers"),
         "duplicates": quirky("duplicate_records=both", "seed=5"),
+        "duplicates_identical": quirky("duplicate_records=identical", "seed=5"),
+        "duplicates_differing": quirky("duplicate_records=differing", "seed=5"),
     }
     live = {name: serving(sis, config) for name, config in configs.items()}
     for server in live.values():
@@ -128,18 +130,16 @@ def test_a_record_already_held_keeps_its_stored_copy_when_its_copies_differ(tmp_
 
 
 @pytest.mark.parametrize("mode", ["identical", "differing"])
-def test_a_delta_from_a_provider_serving_copies(tmp_path, data, mode):
+def test_a_delta_from_a_provider_serving_copies(tmp_path, sis, servers, data, mode):
     """Identical copies: the delta applies everything, once. Differing copies of a changed user: that user is
     rejected and keeps its stored copy, the others are updated. (The mock stamps a differing copy a second
     later than its original, so a delta filter that leaves an unchanged original out lets its copy through
     alone, indistinguishable from a change: the differing case is judged on the changed users only.)"""
-    sis = district(tmp_path / "sis.db", data)
-    with serving(sis, quirky()) as strict, serving(sis, quirky(f"duplicate_records={mode}", "seed=5")) as copies:
-        local = connect(f"sqlite:///{tmp_path / 'local.db'}")
-        full_sync(local, "p", rest(strict.url, "1.2"))
-        for user in data["user"][:40]:
-            set_record(sis, "user", {**user, "givenName": user["givenName"] + " Jr"})
-        result = delta_sync(local, "p", rest(copies.url, "1.2"))
+    local = connect(f"sqlite:///{tmp_path / 'local.db'}")
+    full_sync(local, "p", rest(servers["strict"], "1.2"))
+    for user in data["user"][:40]:
+        set_record(sis, "user", {**user, "givenName": f"{user['givenName']} {mode}"})
+    result = delta_sync(local, "p", rest(servers[f"duplicates_{mode}"], "1.2"))
     held = stored_rows(local, "p", "user")
     if mode == "identical":
         assert difference(local, "p", sis, "1.2", ROSTER) is None
@@ -148,7 +148,7 @@ def test_a_delta_from_a_provider_serving_copies(tmp_path, data, mode):
     conflicting = result.rejected["user"] & {u["sourcedId"] for u in data["user"][:40]}
     assert conflicting, "the seed duplicates none of the changed users"
     for user in data["user"][:40]:
-        renamed = held[user["sourcedId"]][1]["givenName"].endswith(" Jr")
+        renamed = held[user["sourcedId"]][1]["givenName"].endswith(f" {mode}")
         assert renamed is (user["sourcedId"] not in conflicting), user["sourcedId"]
 
 

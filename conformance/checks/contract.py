@@ -1,12 +1,14 @@
 """The contract under generated requests: schemathesis sends requests for every read operation of spec/'s
 documents and checks status codes, content types, headers and response schemas. Hypothesis keeps its files
-in a temporary folder, never in the user's."""
+(caches only: no example database) in the system's temporary folder, never in the user's."""
 
 from __future__ import annotations
 
+import getpass
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, configuration, given, settings
@@ -32,16 +34,20 @@ SCHEMATHESIS_CHECKS = [
 HOME = "__hypothesis_home_directory"  # hypothesis.configuration's module global
 
 
+def cache_folder() -> Path:
+    """Where hypothesis keeps its caches for the checker: the system's temporary folder, one per user."""
+    return Path(tempfile.gettempdir()) / f"rosterlab-hypothesis-{getpass.getuser()}"
+
+
 @contextmanager
 def hypothesis_home() -> Iterator[None]:
-    """Hypothesis's storage (examples, caches) in a temporary folder for the duration."""
+    """Hypothesis's storage in `cache_folder()` for the duration, instead of .hypothesis/ where it runs."""
     previous = getattr(configuration, HOME, None)
-    with tempfile.TemporaryDirectory(prefix="rosterlab-hypothesis-") as folder:
-        configuration.set_hypothesis_home_dir(folder)
-        try:
-            yield
-        finally:
-            configuration.set_hypothesis_home_dir(previous)
+    configuration.set_hypothesis_home_dir(cache_folder())
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
 
 
 def _read_operations(document) -> tuple[schemathesis.BaseSchema, list[tuple[str, str]]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rosterlab.conformance.model import Level, NotApplicable, check
 from rosterlab.conformance.references import RefKind, collections_of, ref_kinds, refs
-from rosterlab.conformance.target import SAMPLE, Target
+from rosterlab.conformance.target import Target
 from rosterlab.conformance.walk import Walk
 
 MODEL = "Data model: GUIDRefs name objects that exist"
@@ -29,10 +29,6 @@ def _known(target: Target, entity: str) -> set[Any]:
 def _readable(target: Target, kind: RefKind) -> bool:
     table = collections_of(target.version)
     return target.allows(table[kind.entity]) and target.allows(table[kind.target])
-
-
-def _scope_note(target: Target) -> str:
-    return "" if target.thorough else f" (the first {SAMPLE} records of each collection; --thorough: all)"
 
 
 @check("refs.resolve", "Every GUIDRef names an object its collection holds", MODEL, Level.MUST)
@@ -68,8 +64,7 @@ def references_resolve(target: Target) -> None:
         source, index, _ = next(iter(sorted(dangling.items())))[1][0]
         count = sum(len(found) for found in dangling.values())
         raise source.page_for(index).fail(
-            f"{count} of {followed} references name objects that do not exist{_scope_note(target)}: "
-            + "; ".join(parts),
+            f"{count} of {followed} references name objects that do not exist{target.bound()}: " + "; ".join(parts),
             source.records[index],
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rosterlab.conformance.model import Level, NotApplicable, check
 from rosterlab.conformance.references import collections_of
-from rosterlab.conformance.target import SAMPLE, Target
+from rosterlab.conformance.target import Target
 
 IDENTITY = "Data model: a sourcedId identifies one object; a collection lists each object once"
 
@@ -34,9 +34,8 @@ def unique_sourced_ids(target: Target) -> None:
         summary = "; ".join(f"{op}: {len(c)} sourcedIds served more than once" for op, _, c in found)
         how = f"the copies differ in {differ}" if differ else "identical copies"
         where = "in one page" if walked.page_of[places[0]] == walked.page_of[places[1]] else "on two pages"
-        bound = "" if target.thorough else f" (the first {SAMPLE} records of each collection; --thorough: all)"
         raise walked.page_for(places[1]).fail(
-            f"{summary}{bound}. {sid!r} is served at places {places[0] + 1} and {places[1] + 1} of "
+            f"{summary}{target.bound()}. {sid!r} is served at places {places[0] + 1} and {places[1] + 1} of "
             f"{operation_id} ({where}; {how})",
             [first, again],
         )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from rosterlab.consumer.client import SyncError
 from rosterlab.consumer.normalize import normalize
-from rosterlab.consumer.sources.base import Progress, Pull
+from rosterlab.consumer.sources.base import Progress, Pull, Since
 from rosterlab.spec.csv_binding import CsvVersion
 from rosterlab.spec.csv_bundle import read_bundle
 from rosterlab.spec.csv_mapping import PRIMARY_FILE, import_records
@@ -25,7 +25,8 @@ class CsvSource:
     def __init__(self, fetch: bytes | Callable[[], bytes]) -> None:
         self.fetch = fetch if callable(fetch) else (lambda: fetch)
 
-    def pull(self, entities: Sequence[str], since: str | None, progress: Progress | None = None) -> Pull:
+    def pull(self, entities: Sequence[str], since: Since = None, progress: Progress | None = None) -> Pull:
+        """The bundle's records (`since` does not apply: a bundle is bulk or delta as it was made)."""
         bundle = read_bundle(self.fetch())
         if bundle.issues:
             shown = "; ".join(str(issue) for issue in bundle.issues[:SHOWN_ISSUES])

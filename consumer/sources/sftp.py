@@ -14,7 +14,7 @@ import asyncssh
 
 from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
-from rosterlab.consumer.sources.base import Progress, Pull
+from rosterlab.consumer.sources.base import Progress, Pull, Since
 from rosterlab.consumer.sources.csv import CsvSource
 
 
@@ -81,5 +81,5 @@ class SftpSource:
             self.on_new_host_key(presented)
         return data
 
-    def pull(self, entities: Sequence[str], since: str | None, progress: Progress | None = None) -> Pull:
+    def pull(self, entities: Sequence[str], since: Since = None, progress: Progress | None = None) -> Pull:
         return CsvSource(self.download()).pull(entities, since, progress)
