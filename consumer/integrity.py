@@ -1,12 +1,14 @@
 """What a sync refuses to store, and why: records served twice with different content, and records that name
-what the roster does not hold (an enrollment whose user or class the provider does not serve, a class whose
-course does not exist, ...).
+what the roster does not hold.
 
 The roster a sync would leave is the pulled records (for a complete entity) or the stored ones changed by
-the pulled ones (for a delta), active records only. A record naming something outside it is rejected and
-listed, and so, in turn, is whatever names a rejected record, until nothing kept points at what is not kept.
-A rejected record's stored copy goes too when what it names is gone; a record whose copies conflicted stays
-as stored, since neither copy can be chosen.
+the pulled ones (for a delta), active records only. A record naming a user, class or line item outside it
+(an enrollment whose user the provider does not serve, or deleted) is rejected and listed; so is a record
+naming an org, course, session or category that the provider neither serves nor ever served (a dangling
+reference; a deleted one is no reason, since children outlive a retired parent); and so, in turn, is whatever
+names a rejected record, until nothing kept points at a user, class or line item that is not kept. A rejected
+record's stored copy goes too, since what it names is gone; a record whose copies conflicted stays as
+stored, since neither copy can be chosen.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "lineItem": (("class", "class"), ("category", "category")),
     "result": (("lineItem", "lineItem"), ("student", "user")),
 }
+# What a kept record may name only while it is active: the provider deleting it ends what names it.
+STRICT = frozenset({"user", "class", "lineItem"})
 
 
 @dataclass
@@ -59,35 +63,41 @@ def _active(records: Iterable[Any]) -> Iterable[dict[str, Any]]:
             yield record
 
 
-def _stored_active(connection: Connection, name: str, entity: str) -> set[str]:
+def _stored(connection: Connection, name: str, entity: str) -> tuple[set[str], set[str]]:
+    """The sourcedIds a connection holds of an entity: all of them, and the active ones."""
     table = TABLES[entity]
-    query = select(table.c.sourced_id).where(table.c.connection == name, table.c.status == "active")
-    return set(connection.execute(query).scalars())
+    rows = connection.execute(select(table.c.sourced_id, table.c.status).where(table.c.connection == name)).all()
+    return {sid for sid, _ in rows}, {sid for sid, status in rows if status == "active"}
 
 
-def _roster(connection: Connection, name: str, pulled: Pull, entities: Iterable[str]) -> dict[str, set[str]]:
-    """The sourcedIds of each entity's active records once the pull is applied."""
-    present: dict[str, set[str]] = {}
+@dataclass
+class _Roster:
+    present: dict[str, set[str]] = field(default_factory=dict)  # active once the pull is applied
+    deleted: dict[str, set[str]] = field(default_factory=dict)  # served or held, and deleted
+
+
+def _roster(connection: Connection, name: str, pulled: Pull, entities: Iterable[str]) -> _Roster:
+    """Each entity's sourcedIds once the pull is applied: the active ones, and the deleted ones."""
+    roster = _Roster()
     for entity in entities:
         records = pulled.records.get(entity)
         conflicts = pulled.conflicts.get(entity, set())
-        stored = _stored_active(connection, name, entity)
-        if records is None:
-            present[entity] = stored
-            continue
+        held, stored = _stored(connection, name, entity)
         ids, ended = set(), set(pulled.gone.get(entity, ()))
-        for record in records:
+        for record in records if records is not None else ():
             if isinstance(record, dict) and isinstance(record.get("sourcedId"), str):
                 (ended if record.get("status") == "tobedeleted" else ids).add(record["sourcedId"])
-        base = set() if entity in pulled.complete else stored - ended
-        present[entity] = (base | ids) - conflicts | (conflicts & stored)
-    return present
+        base = set() if records is not None and entity in pulled.complete else stored - ended
+        present = (base | ids) - conflicts | (conflicts & stored)
+        roster.present[entity] = present
+        roster.deleted[entity] = (ended | held) - present
+    return roster
 
 
 def refusals(connection: Connection, name: str, pulled: Pull, entities: Iterable[str]) -> Refusals:
     """The records of `pulled` that are not to be applied, with why."""
     entities = tuple(entities)
-    present = _roster(connection, name, pulled, entities)
+    roster = _roster(connection, name, pulled, entities)
     out = Refusals({entity: {} for entity in entities}, {entity: set() for entity in entities})
     for entity, ids in pulled.conflicts.items():
         for sourced_id in sorted(ids):
@@ -99,29 +109,33 @@ def refusals(connection: Connection, name: str, pulled: Pull, entities: Iterable
         named, changed = changed, set()
         for entity, references in REFERENCES.items():
             records = pulled.records.get(entity)
-            checked = [(f, target) for f, target in references if target in present and target in named]
-            if records is None or not checked or entity not in present:
+            checked = [(f, target) for f, target in references if target in roster.present and target in named]
+            if records is None or not checked or entity not in roster.present:
                 continue
             reasons = out.reasons.setdefault(entity, {})
             for record in _active(records):
                 sourced_id = record["sourcedId"]
                 if sourced_id in reasons:
                     continue
-                why = _dangling(record, checked, present, out)
+                why = _unresolved(record, checked, roster, out)
                 if why:
                     reasons[sourced_id] = f"{entity} {sourced_id}: {why}; rejected"
                     out.retired.setdefault(entity, set()).add(sourced_id)
-                    present[entity].discard(sourced_id)
+                    roster.present[entity].discard(sourced_id)
                     changed.add(entity)
     return out
 
 
-def _dangling(record: Mapping[str, Any], checked, present: dict[str, set[str]], out: Refusals) -> str | None:
+def _unresolved(record: Mapping[str, Any], checked, roster: _Roster, out: Refusals) -> str | None:
+    """Why a record cannot be kept for what it names, or None."""
     for name, target in checked:
         for sourced_id in _named(record, name):
-            if sourced_id in present[target]:
+            if sourced_id in roster.present[target]:
                 continue
             if sourced_id in out.reasons.get(target, {}):
                 return f"names {target} {sourced_id} ({name}), which was rejected"
-            return f"names {target} {sourced_id} ({name}), which the provider does not serve"
+            if sourced_id not in roster.deleted[target]:
+                return f"names {target} {sourced_id} ({name}), which the provider does not serve"
+            if target in STRICT:
+                return f"names {target} {sourced_id} ({name}), which the provider deleted"
     return None

@@ -30,6 +30,7 @@ from rosterlab.server.auth.oauth2 import TokenLeniency, TokenServer
 from rosterlab.server.auth.registry import Registry
 from rosterlab.server.auth.secrets import SecretBox
 from rosterlab.server.auth.token_endpoint import token_route
+from rosterlab.server.body_gate import BodyGate
 from rosterlab.server.churn import late_arrival, view_refresh
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import DEFAULT_CODE_MINOR, OneRosterError, error_body, version_of_path
@@ -38,6 +39,7 @@ from rosterlab.server.landing import WithLanding
 from rosterlab.server.quirks.faults_layer import FaultsLayer
 from rosterlab.server.quirks.quirks_layer import QuirksLayer
 from rosterlab.server.quirks.views import Views
+from rosterlab.server.refusals import refused
 from rosterlab.server.request_log import RequestLog
 from rosterlab.server.responses import JSON
 from rosterlab.server.slashes import NoSlashRedirects
@@ -88,6 +90,8 @@ def _error_response(
 
 
 async def _oneroster_error(request: ConnexionRequest, error: OneRosterError) -> ConnexionResponse:
+    if error.status != 401:  # the authenticator logs its own refusals, with the client id presented
+        refused(error.status, request.method, request.url.path, error.description)
     return _error_response(request.url.path, error.status, error.code_minor, error.description, error.headers)
 
 
@@ -211,10 +215,11 @@ def create_app(
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(allowed))
     app.add_error_handler(Exception, _unexpected)
-    return WithLanding(with_quirks_and_faults(app, config, engine, views), config, DISCOVERY_NAMES)
+    gated = BodyGate(app, config.max_body_bytes)
+    return WithLanding(with_quirks_and_faults(gated, config, engine, views), config, DISCOVERY_NAMES)
 
 
-def with_quirks_and_faults(app: AsyncApp, config: ServerConfig, engine: Engine, views: Views | None = None) -> Any:
+def with_quirks_and_faults(app: Any, config: ServerConfig, engine: Engine, views: Views | None = None) -> Any:
     """The application wrapped in the configured quirks and faults (itself when there are none)."""
     served: Any = app
     if config.faults is not None:

@@ -38,6 +38,7 @@ def config_from_environment() -> ServerConfig:
     config = ServerConfig(
         database_url=_database_url(),
         max_limit=int(os.environ.get("ROSTERLAB_MAX_LIMIT", "1000")),
+        max_body_bytes=int(os.environ.get("ROSTERLAB_MAX_BODY_BYTES", "1048576")),
         public_url=os.environ.get("ROSTERLAB_PUBLIC_URL") or None,
         authentication=os.environ.get("ROSTERLAB_AUTHENTICATION", "1") != "0",
         secret_key=os.environ.get("ROSTERLAB_SECRET_KEY") or None,

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from rosterlab.server.log_setup import FORMATS as LOG_FORMATS
+from rosterlab.server.log_setup import LEVELS as LOG_LEVELS
 from rosterlab.spec.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
 
 if TYPE_CHECKING:  # the commands import what they use when they run, so that --help stays fast
@@ -86,7 +88,23 @@ def _prepare_store(config: ServerConfig, demo: bool) -> None:
         click.echo(f"loaded the demo district: {sum(counts.values())} records")
     if demo and config.authentication:
         ensure_demo_clients(registry_for(config, engine))
+    if config.authentication:
+        _warn_unsealable(registry_for(config, engine).unsealable(), config)
     engine.dispose()
+
+
+def _warn_unsealable(client_ids: list[str], config: ServerConfig) -> None:
+    """Say at start-up that the secret key cannot unseal some clients' OAuth 1.0a secrets."""
+    if not client_ids:
+        return
+    source = "ROSTERLAB_SECRET_KEY" if config.secret_key else f"the key file {config.secret_key_file}"
+    shown = ", ".join(client_ids[:10]) + (f" and {len(client_ids) - 10} more" if len(client_ids) > 10 else "")
+    click.echo(
+        f"rosterlab: warning: {source} cannot unseal the OAuth 1.0a secrets of {len(client_ids)} client(s) "
+        f"({shown}): they were sealed under another key, and every OAuth 1.0a request they sign will be refused. "
+        "Serve with the key they were sealed under (--secret-key-file or ROSTERLAB_SECRET_KEY).",
+        err=True,
+    )
 
 
 def _program() -> str:
@@ -154,6 +172,9 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: boo
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--demo/--no-demo", default=False, help="Load the demo district into an empty store; demo clients.")
 @click.option("--max-limit", default=1000, show_default=True, type=click.IntRange(1), help="Cap on `limit`.")
+@click.option(
+    "--max-body-bytes", default=1_048_576, show_default=True, type=click.IntRange(1), help="Larger bodies are 413."
+)
 @click.option("--public-url", default=None, help="scheme://host:port used in hrefs and Link headers.")
 @click.option("--no-auth", is_flag=True, help="Answer every request without credentials.")
 @click.option("--token-path", default="/oauth/token", show_default=True, help="Path of the OAuth 2.0 token endpoint.")
@@ -167,6 +188,12 @@ def _banner(host: str, port: int, config: ServerConfig, demo: bool, console: boo
 )
 @click.option("--quirk", "quirks", multiple=True, metavar="NAME[=VALUE]", help="One quirk switch on top (repeat).")
 @click.option("--faults", default=None, metavar="SPEC", help="A seeded fault mix: `mix`, or name=value,... .")
+@click.option(
+    "--log-level", type=click.Choice(LOG_LEVELS), default="info", show_default=True, help="Log from this level."
+)
+@click.option(
+    "--log-format", type=click.Choice(LOG_FORMATS), default="text", show_default=True, help="json: one object a line."
+)
 @click.option("--record-requests", is_flag=True, help="Log every request, for `rosterlab report consumer`.")
 @click.option("--console", is_flag=True, help="Serve the web console at /console (log in with the admin password).")
 @click.option("--sftp", is_flag=True, help="Also publish the CSV export over SFTP.")
@@ -185,6 +212,7 @@ def serve(
     workers: int,
     demo: bool,
     max_limit: int,
+    max_body_bytes: int,
     public_url: str | None,
     no_auth: bool,
     token_path: str,
@@ -194,6 +222,8 @@ def serve(
     profile: str,
     quirks: tuple[str, ...],
     faults: str | None,
+    log_level: str,
+    log_format: str,
     record_requests: bool,
     console: bool,
     sftp: bool,
@@ -214,6 +244,7 @@ def serve(
         database_url,
         secret_key_file,
         max_limit=max_limit,
+        max_body_bytes=max_body_bytes,
         public_url=public_url,
         authentication=not no_auth,
         token_path=token_path,
@@ -225,6 +256,7 @@ def serve(
     os.environ.update(
         ROSTERLAB_DATABASE_URL=database_url,
         ROSTERLAB_MAX_LIMIT=str(max_limit),
+        ROSTERLAB_MAX_BODY_BYTES=str(max_body_bytes),
         ROSTERLAB_PUBLIC_URL=public_url or "",
         ROSTERLAB_AUTHENTICATION="0" if no_auth else "1",
         ROSTERLAB_SECRET_KEY_FILE=str(secret_key_file),
@@ -244,7 +276,7 @@ def serve(
             host, sftp_port, sftp_accounts, sftp_keys, sftp_path, sftp_file, sftp_version, sftp_interval
         )
         _start_sftp(database_url, settings)
-    _run_workers(host, port, workers)
+    _run_workers(host, port, workers, log_level, log_format)
 
 
 def _with_behaviour(
@@ -284,19 +316,32 @@ def _start_sftp(database_url: str, settings: SftpSettings) -> None:
     click.echo(f"  SFTP:    {location}  (accounts: {names})")
 
 
-def worker_options(workers: int) -> dict[str, Any]:
-    """uvicorn's options for `workers` processes: a health check patient with workers that are still starting."""
+# uvicorn's HTTP protocol, answering requests it cannot parse in the OneRoster envelope.
+HTTP_PROTOCOL = "rosterlab.server.protocols:HTTP_PROTOCOL"
+
+
+def worker_options(workers: int, log_level: str = "info", log_format: str = "text") -> dict[str, Any]:
+    """uvicorn's options for `workers` processes: a health check patient with workers that are still starting,
+    refusals in the envelope, logs at `log_level` in `log_format`."""
     import inspect
 
     import uvicorn
 
-    options: dict[str, Any] = {"workers": workers, "log_level": "warning", "access_log": False}
+    from rosterlab.server.log_setup import log_config
+
+    options: dict[str, Any] = {
+        "workers": workers,
+        "log_level": log_level,
+        "log_config": log_config(log_level, log_format),
+        "access_log": False,
+        "http": HTTP_PROTOCOL,
+    }
     if workers > 1 and "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
     return options
 
 
-def _run_workers(host: str, port: int, workers: int) -> None:
+def _run_workers(host: str, port: int, workers: int, log_level: str, log_format: str) -> None:
     """Serve the application (configured by the environment) until stopped."""
     import gc
 
@@ -308,7 +353,11 @@ def _run_workers(host: str, port: int, workers: int) -> None:
         _say(f"loading the application on http://{host}:{port}")
     gc.freeze()  # start-up objects never die; keep full collections short under load
     uvicorn.run(
-        "rosterlab.server.asgi:create_from_environment", factory=True, host=host, port=port, **worker_options(workers)
+        "rosterlab.server.asgi:create_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        **worker_options(workers, log_level, log_format),
     )
 
 

@@ -27,6 +27,7 @@ class ServerConfig:
     database_url: str = DEFAULT_URL
     default_limit: int = 100
     max_limit: int = 1000  # larger `limit` values are clamped to this
+    max_body_bytes: int = 1_048_576  # larger request bodies are refused (413)
     unknown_fields_v1p1: UnknownFieldPolicy = UnknownFieldPolicy.WARN
     unknown_fields_v1p2: UnknownFieldPolicy = UnknownFieldPolicy.IGNORE
     public_url: str | None = None  # scheme://host[:port] used in hrefs and Link; by default the request's own

@@ -16,6 +16,7 @@ from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.params import read_collection_query, read_selection
 from rosterlab.server.quirks.views import Views
+from rosterlab.server.refusals import admitted
 from rosterlab.server.responses import JSON, absolute_hrefs, collection_body, link_header, single_body
 from rosterlab.server.store.read import read_one, read_page
 from rosterlab.server.write import handlers as writes
@@ -65,7 +66,14 @@ class Handlers:
     def _admit(self, request: Any, operation: Operation, params: dict[str, str]) -> tuple[str, ...]:
         """Authenticate and authorize the request, then check its path; the orgs its client is restricted to
         (none: all). Credentials come first, so that an anonymous caller learns nothing about ids."""
-        orgs = () if self.authenticator is None else self.authenticator.check(request, operation, self.version).orgs
+        orgs: tuple[str, ...] = ()
+        if self.authenticator is not None:
+            grant = self.authenticator.authenticate(request, self.version)
+            admitted(grant.client_id, operation.operation_id)
+            self.authenticator.authorize(grant, operation, self.version)
+            orgs = grant.orgs
+        else:
+            admitted("-", operation.operation_id)
         _check_path(params)
         return orgs
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -434,7 +435,7 @@ def header_errors(version: CsvVersion | str, name: str, header: list[str]) -> li
     """What is wrong with a file's header row: standard columns exactly in order, extensions after them."""
     expected = csv_file(version, name).header
     errors = []
-    duplicates = sorted({column for column in header if header.count(column) > 1})
+    duplicates = sorted(column for column, count in Counter(header).items() if count > 1)
     if duplicates:
         errors.append(f"duplicate columns: {', '.join(duplicates)}")
     for position, column in enumerate(expected):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +30,7 @@ from rosterlab.spec.csv_binding import (
     manifest_properties,
 )
 from rosterlab.spec.csv_values import GUID_RE, CsvType, check_value, split_list
+from rosterlab.spec.csv_zip import ENV_VARIABLES, BoundedZip, ZipLimits, ZipRefused
 
 # Where each reference column points: column -> the files that may define the sourcedId.
 REFERENCE_TARGETS: dict[str, tuple[str, ...]] = {
@@ -100,11 +100,39 @@ def _decode(raw: bytes, name: str, issues: list[Issue]) -> str | None:
         return None
 
 
-def _table(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+class TableError(Exception):
+    """A CSV text that cannot be read as a table: `row` is its line (None for the file as a whole)."""
+
+    def __init__(self, row: int | None, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+        self.message = message
 
 
-def _read_manifest(archive: zipfile.ZipFile, bundle: Bundle) -> None:
+def _table(text: str, limits: ZipLimits) -> list[list[str]]:
+    """The rows of a CSV text, each field and row within the limits (TableError names the row that is not)."""
+    previous = csv.field_size_limit(limits.max_field_chars)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    table = []
+    try:
+        for row in reader:
+            if len(row) > limits.max_columns:
+                variable = ENV_VARIABLES["max_columns"]
+                message = f"{len(row)} columns, over the limit of {limits.max_columns} ({variable})"
+                raise TableError(reader.line_num, message)
+            table.append(row)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            variable = ENV_VARIABLES["max_field_chars"]
+            message = f"a field is longer than {limits.max_field_chars} characters ({variable})"
+            raise TableError(reader.line_num, message) from None
+        raise TableError(None, f"not valid CSV: {error}") from None
+    finally:
+        csv.field_size_limit(previous)
+    return table
+
+
+def _read_manifest(archive: BoundedZip, bundle: Bundle) -> None:
     issues = bundle.issues
     if MANIFEST_FILENAME not in archive.namelist():
         issues.append(Issue(MANIFEST_FILENAME, None, None, "the bundle has no manifest.csv"))
@@ -112,7 +140,11 @@ def _read_manifest(archive: zipfile.ZipFile, bundle: Bundle) -> None:
     text = _decode(archive.read(MANIFEST_FILENAME), MANIFEST_FILENAME, issues)
     if text is None:
         return
-    table = _table(text)
+    try:
+        table = _table(text, archive.limits)
+    except TableError as error:
+        issues.append(Issue(MANIFEST_FILENAME, error.row, None, error.message))
+        return
     if not table or tuple(table[0]) != MANIFEST_HEADER:
         issues.append(Issue(MANIFEST_FILENAME, 1, None, "the header must be propertyName,value"))
         return
@@ -142,14 +174,17 @@ def _read_manifest(archive: zipfile.ZipFile, bundle: Bundle) -> None:
         bundle.modes[name] = mode if mode in FILE_MODES else "absent"
 
 
-def _v1p2_flavour(archive: zipfile.ZipFile) -> CsvVersion:
+def _v1p2_flavour(archive: BoundedZip) -> CsvVersion:
     """1.2 and 1.2.1 share `oneroster.version,1.2`; 1.2's users.csv still has resourceSourcedIds."""
     if "users.csv" in archive.namelist():
-        first_line = archive.read("users.csv").decode("utf-8-sig", "replace").split("\n", 1)[0]
+        head = archive.head("users.csv", HEADER_PEEK_BYTES)
+        first_line = head.decode("utf-8-sig", "replace").split("\n", 1)[0]
         if "resourceSourcedIds" in first_line:
             return CsvVersion.V1P2
     return CsvVersion.V1P2_1
 
+
+HEADER_PEEK_BYTES = 64 * 1024  # enough of users.csv to see its header
 
 Checks = tuple[tuple[Column, Callable[[str], str | None] | None], ...]
 
@@ -190,15 +225,15 @@ def _checks(spec: CsvFile, version: CsvVersion) -> Checks:
     return tuple((column, check_for(column)) for column in spec.columns)
 
 
-def _read_file(archive: zipfile.ZipFile, spec: CsvFile, mode: str, bundle: Bundle) -> None:
+def _read_file(archive: BoundedZip, spec: CsvFile, mode: str, bundle: Bundle) -> None:
     issues = bundle.issues
     text = _decode(archive.read(spec.filename), spec.filename, issues)
     if text is None:
         return
     try:
-        table = _table(text)
-    except csv.Error as error:
-        issues.append(Issue(spec.filename, None, None, f"not valid CSV: {error}"))
+        table = _table(text, archive.limits)
+    except TableError as error:
+        issues.append(Issue(spec.filename, error.row, None, error.message))
         return
     if not table:
         issues.append(Issue(spec.filename, None, None, "the file is empty; leave it out and declare it absent"))
@@ -252,13 +287,22 @@ def _check_references(bundle: Bundle) -> None:
 
 
 def read_bundle(data: bytes) -> Bundle:
-    """Read and validate a bundle; `bundle.issues` lists every problem (empty when it may be applied)."""
+    """Read and validate a bundle; `bundle.issues` lists every problem (empty when it may be applied).
+
+    The zip is read within the limits of `rosterlab.spec.csv_zip`; a refused zip is the bundle's one issue."""
     bundle = Bundle()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        bundle.issues.append(Issue("(bundle)", None, None, "not a zip file"))
+        _read_members(BoundedZip(data), bundle)
+    except ZipRefused as refusal:
+        bundle.issues = [Issue(refusal.member, None, None, refusal.message)]
+        bundle.rows.clear()
         return bundle
+    _check_references(bundle)
+    return bundle
+
+
+def _read_members(archive: BoundedZip, bundle: Bundle) -> None:
+    """Check the manifest and read each file it declares (ZipRefused stops at the first refused member)."""
     with archive:
         names = archive.namelist()
         nested = [n for n in names if "/" in n]
@@ -266,7 +310,7 @@ def read_bundle(data: bytes) -> Bundle:
             bundle.issues.append(Issue(name, None, None, "files must sit at the root of the zip, not in a folder"))
         _read_manifest(archive, bundle)
         if bundle.version is None:
-            return bundle
+            return
         known = {f.filename: f for f in files(bundle.version)}
         for name in sorted(set(names) - set(known) - {MANIFEST_FILENAME} - set(nested)):
             bundle.issues.append(Issue(name, None, None, f"not a file of OneRoster {bundle.version} CSV"))
@@ -279,8 +323,6 @@ def read_bundle(data: bytes) -> Bundle:
                 bundle.issues.append(Issue(spec.filename, None, None, f"missing, but the manifest declares it {mode}"))
             elif present:
                 _read_file(archive, spec, mode, bundle)
-    _check_references(bundle)
-    return bundle
 
 
 __all__ = ["Bundle", "CsvType", "Issue", "read_bundle"]

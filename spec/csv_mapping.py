@@ -8,6 +8,7 @@ derived from what they link, so that exporting, importing and exporting again gi
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -81,6 +82,11 @@ def _number(value: Any) -> str:
         return ""
     number = float(value)
     return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _integer(value: Any) -> str:
+    """A number where the CSV binding takes an integer (a category's weight): rounded, half up."""
+    return "" if value is None else str(math.floor(float(value) + 0.5))
 
 
 def _day(value: Any) -> str:
@@ -296,7 +302,7 @@ def export_rows(records: Records, version: CsvVersion, delta: bool = False) -> d
             applicationId=_text(r.get("applicationId")),
         )
     for r in records.get("category", []):
-        emit("categories", r, title=r["title"], **({} if v11 else {"weight": _number(r.get("weight"))}))
+        emit("categories", r, title=r["title"], **({} if v11 else {"weight": _integer(r.get("weight"))}))
     classes = {c["sourcedId"]: c for c in records.get("class", [])}
     for r in records.get("lineItem", []):
         common = dict(

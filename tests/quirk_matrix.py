@@ -174,7 +174,8 @@ def difference(
     return None
 
 
-# What a kept record must be able to follow (restated from the README's promise, not imported from consumer/).
+# What a kept record names (restated from the README, not imported from consumer/); the users, classes and
+# line items it names must be held active.
 REFERENCES = {
     "org": (("parent", "org"),),
     "academicSession": (("parent", "academicSession"),),
@@ -192,16 +193,16 @@ def active_ids(local: Engine, name: str, entity: str) -> set[str]:
 
 
 def unheld_references(local: Engine, name: str, entities: Iterable[str]) -> str | None:
-    """A kept record that names a record of a synced entity the store does not hold active (None: none)."""
+    """A kept record that names a user, class or line item the store does not hold active (None: none)."""
     entities = tuple(entities)
-    held = {
-        e: {sid for sid, (status, _) in stored_rows(local, name, e).items() if status == "active"} for e in entities
-    }
+    held = {entity: active_ids(local, name, entity) for entity in entities}
     for entity, references in REFERENCES.items():
         if entity not in entities:
             continue
         for sid, (status, record) in stored_rows(local, name, entity).items():
             for field_name, target in references:
+                if target not in ("user", "class", "lineItem"):
+                    continue
                 value = record.get(field_name)
                 refs = value if isinstance(value, list) else [value] if isinstance(value, dict) else []
                 named = [sid] if field_name == "sourcedId" else [r.get("sourcedId") for r in refs]

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -23,9 +24,11 @@ from sqlalchemy import select
 from rosterlab.conformance import target as target_module
 from rosterlab.conformance.budget import Budget
 from rosterlab.conformance.cli import check
-from rosterlab.conformance.model import REGISTRY, Status
+from rosterlab.conformance.exchange import Exchange
+from rosterlab.conformance.model import REGISTRY, Failed, NotApplicable, Status
 from rosterlab.conformance.runner import run_checks
 from rosterlab.conformance.target import Target
+from rosterlab.conformance.walk import Walk, walk
 from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import OneRosterClient
 from rosterlab.server.app import create_app, registry_for
@@ -95,6 +98,26 @@ def test_a_provider_that_ignores_offset_ends_within_its_budget(faulty):
     assert code == 1 and data["outcome"] == "fail"
     status, message = statuses(data)["paging.complete"]
     assert status == "fail" and message.startswith("the provider ignores offset: the page at offset 7 repeats")
+
+
+def _page(offset: int, total: int | None = None) -> Exchange:
+    users = [{"sourcedId": f"user-{offset + i}"} for i in range(3)]
+    headers = {} if total is None else {"X-Total-Count": str(total)}
+    return Exchange(f"GET /users?offset={offset}", httpx.Response(200, json={"users": users}, headers=headers))
+
+
+def test_every_walk_has_a_page_cap():
+    def read(exchange: Exchange) -> list[dict]:
+        return exchange.body["users"]
+
+    with pytest.raises(Failed, match="5 pages read and no end in sight: the walk stopped"):
+        walk(_page, read, Walk("getAllUsers"), max_pages=5)  # records without end, and no total to explain them
+    with pytest.raises(
+        NotApplicable, match="getAllUsers holds 1000000 records, more than 5 pages; run with --thorough"
+    ):
+        walk(lambda offset: _page(offset, 10**6), read, Walk("getAllUsers"), max_pages=5)
+    sampled = walk(_page, read, Walk("getAllUsers"), most=7)
+    assert len(sampled.records) == 9 and not sampled.complete
 
 
 class Hang:

@@ -116,8 +116,10 @@ class Scripted:
         body = {"sourcedIdPairs": {"suppliedSourcedId": "x"}, "lineItems": []}
         path = f"{self.url}{GRADEBOOK}/classes/class-1-0-0/lineItems"
         for _ in range(50):
-            if self.http.post(path, json=body, headers=self.bearer()).status_code == 429:
-                self.http.post(path, json=body, headers=self.bearer())  # "just send it again"
+            refused = self.http.post(path, json=body, headers=self.bearer())
+            if refused.status_code == 429:
+                time.sleep(float(refused.headers["Retry-After"]))  # it waits as asked, then...
+                self.http.post(path, json=body, headers=self.bearer())  # ..."just sends it again"
                 return
         raise AssertionError("no POST was ever refused as busy")
 
@@ -180,32 +182,39 @@ EARNED = {
 
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory):
-    """A recording mock capping pages at 75, taking date-times as dates, and asking for waits now and then."""
+    """The store and registry of a recording mock; `serving(mock)` serves it. A client is graded once the mock
+    has stopped, when every request it made is in the log."""
     sis = connect(f"sqlite:///{tmp_path_factory.mktemp('consumers') / 'sis.db'}")
     load(sis, demo_district())
+    registry = registry_for(server_config(), sis)
+    ensure_demo_clients(registry)
+    yield sis, registry
+    sis.dispose()
+
+
+def serving(mock) -> LiveServer:
+    """The mock capping pages at 75, taking date-times as dates, and asking for waits now and then."""
+    sis, _ = mock
     faults = Faults(seed=4, rate429=0.15, retry_after=1)
     config = replace(apply_profile(server_config(), "strict", ("page_cap=75", "datetime_dates")),
                      record_requests=True, faults=faults)  # fmt: skip
-    registry = registry_for(config, sis)
-    ensure_demo_clients(registry)
-    with LiveServer(create_app(config, engine=sis)) as live:
-        yield live, sis, registry
-    sis.dispose()
+    return LiveServer(create_app(config, engine=sis))
 
 
 @pytest.fixture(scope="module")
 def scripted(mock):
     """Every scripted client's grades, by its fault."""
-    live, sis, registry = mock
+    sis, registry = mock
     numbers = count(1)
-    graded = {}
-    for fault in CLIENTS:
-        issued = registry.add(f"scripted {next(numbers)}: {fault or 'well-behaved'}")
-        kind = Signing if fault.startswith("OAuth 1.0a") else Scripted
-        chosen = fault.removeprefix("OAuth 1.0a").removeprefix(", ")
-        kind(live.url, issued.client.client_id, issued.secret, chosen).run()
-        graded[fault] = {g.id: g for g in grade_client(sis, issued.client.client_id)}
-    return graded
+    ids = {}
+    with serving(mock) as live:
+        for fault in CLIENTS:
+            issued = registry.add(f"scripted {next(numbers)}: {fault or 'well-behaved'}")
+            kind = Signing if fault.startswith("OAuth 1.0a") else Scripted
+            chosen = fault.removeprefix("OAuth 1.0a").removeprefix(", ")
+            kind(live.url, issued.client.client_id, issued.secret, chosen).run()
+            ids[fault] = issued.client.client_id
+    return {fault: {g.id: g for g in grade_client(sis, client)} for fault, client in ids.items()}
 
 
 @pytest.mark.parametrize("fault", list(CLIENTS), ids=lambda fault: fault or "well-behaved")
@@ -231,17 +240,17 @@ def test_completeness_says_what_was_left_unread(scripted):
 
 
 def test_rosterlabs_consumer_gets_full_marks(tmp_path, mock):
-    live, sis, _ = mock
+    sis, _ = mock
     local = connect(f"sqlite:///{tmp_path / 'local.db'}")
     settings = ClientSettings(page_size=40)
-    with OneRosterClient(
-        live.url, OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret), settings
-    ) as c:
-        full_sync(local, "d", RestSource(c, "1.2"))
-        delta_sync(local, "d", RestSource(c, "1.2"))
-    with OneRosterClient(live.url, OAuth1(DEMO_OAUTH1.client_id, DEMO_OAUTH1.secret), settings) as c:
-        full_sync(local, "d1", RestSource(c, "1.1"))
-        delta_sync(local, "d1", RestSource(c, "1.1"))
+    with serving(mock) as live:
+        oauth2 = OAuth2(f"{live.url}/oauth/token", DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret)
+        with OneRosterClient(live.url, oauth2, settings) as c:
+            full_sync(local, "d", RestSource(c, "1.2"))
+            delta_sync(local, "d", RestSource(c, "1.2"))
+        with OneRosterClient(live.url, OAuth1(DEMO_OAUTH1.client_id, DEMO_OAUTH1.secret), settings) as c:
+            full_sync(local, "d1", RestSource(c, "1.1"))
+            delta_sync(local, "d1", RestSource(c, "1.1"))
     assert set(clients(sis)) >= {DEMO_OAUTH2.client_id, DEMO_OAUTH1.client_id}
     for client in (DEMO_OAUTH2.client_id, DEMO_OAUTH1.client_id):
         grades = {g.id: g for g in grade_client(sis, client)}
@@ -266,7 +275,7 @@ def test_a_401_the_mock_caused_by_redirecting_is_not_a_signature_fault():
 
 
 def test_the_command_line_report_exits_1_on_a_failed_criterion(mock, scripted):
-    _, sis, registry = mock
+    sis, registry = mock
     faulty = next(c for c in registry.all() if c.name.endswith("jumps by its limit"))
     report = subprocess.run(
         [sys.executable, "-m", "rosterlab", "report", "consumer", "--database", str(sis.url), "--client",

@@ -239,18 +239,18 @@ def test_deleting_a_line_item_or_a_class_with_the_admin_api_takes_its_gradebook(
     assert _problems(engine, "1.2.1") == [] and _problems(engine, "1.1") == []
 
 
-def test_a_gradebook_delete_removes_the_references_that_may_go(tmp_path):
+def test_a_gradebook_delete_leaves_no_reference_dangling(tmp_path):
     records = demo_district()
     engine = _store(tmp_path, records)
     scale = records["scoreScale"][0]["sourcedId"]
     naming = [li["sourcedId"] for li in records["lineItem"] if li.get("scoreScale", {}).get("sourcedId") == scale]
     assert naming
     with _served(engine) as live, _api(live) as api:
-        assert api.delete(f"{V12G}/scoreScales/{scale}").status_code == 204
+        assert api.delete(f"{V12G}/scoreScales/{scale}").status_code == 422  # line items are graded on it
         refused = api.delete(f"{V12G}/categories/{records['category'][0]['sourcedId']}")
         assert refused.status_code == 422  # line items still need it
         for line_item in naming:
-            assert "scoreScale" not in api.get(f"{V12G}/lineItems/{line_item}").json()["lineItem"]
+            assert api.get(f"{V12G}/lineItems/{line_item}").json()["lineItem"]["scoreScale"]["sourcedId"] == scale
     assert _problems(engine, "1.2.1") == []
 
 

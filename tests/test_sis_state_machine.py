@@ -122,8 +122,10 @@ CSV_EDITS = {
 }
 FILE_ENTITY = {file: entity for entity, file in PRIMARY_FILE.items()}
 GRADEBOOK_PATHS = {"category": "categories", "lineItem": "lineItems", "result": "results", "scoreScale": "scoreScales"}
-# What a gradebook object cannot be deleted for good while it is named (whatever their status): (entity, field).
+# What a gradebook object cannot be deleted for good while it is named (whatever their status): (entity, field);
+# a score scale, while anything names it.
 NEEDED_BY = {"category": (("lineItem", "category"),), "lineItem": (("result", "lineItem"),)}
+HELD_BY_ANY_REFERENCE = {"scoreScale"}
 
 DEFAULT = settings(
     max_examples=3,
@@ -301,9 +303,12 @@ class SisMachine(RuleBasedStateMachine):
         assert self.sis is not None
         return self.sis
 
-    def _draw_active(self, data: st.DataObject, entities) -> tuple[str, str]:
-        """An entity among `entities` that has active records, and one of them."""
-        entity = data.draw(st.sampled_from([e for e in entities if _active_ids(self._store(), e)]), label="entity")
+    def _draw_active(self, data: st.DataObject, entities) -> tuple[str, str] | None:
+        """An entity among `entities` that has active records, and one of them (None when none has any)."""
+        having = [entity for entity in entities if _active_ids(self._store(), entity)]
+        if not having:
+            return None
+        entity = data.draw(st.sampled_from(having), label="entity")
         return entity, data.draw(st.sampled_from(_active_ids(self._store(), entity)), label="sourcedId")
 
     def _client(self, version: str) -> OneRosterClient:
@@ -341,7 +346,9 @@ class SisMachine(RuleBasedStateMachine):
     @rule(data=st.data(), over_http=st.booleans())
     def set_a_record(self, data: st.DataObject, over_http: bool) -> None:
         STEPS_TAKEN["set_a_record"] += 1
-        entity, sourced_id = self._draw_active(data, EDITS)
+        if (drawn := self._draw_active(data, EDITS)) is None:
+            return
+        entity, sourced_id = drawn
         field, values = EDITS[entity]
         value = data.draw(values, label=field)
         stored = _document(self._store(), entity, sourced_id)
@@ -362,7 +369,9 @@ class SisMachine(RuleBasedStateMachine):
     @rule(data=st.data(), over_http=st.booleans())
     def delete_a_record(self, data: st.DataObject, over_http: bool) -> None:
         STEPS_TAKEN["delete_a_record"] += 1
-        entity, sourced_id = self._draw_active(data, EDITS)
+        if (drawn := self._draw_active(data, EDITS)) is None:
+            return
+        entity, sourced_id = drawn
         before = _clock(self._store())
         if over_http:
             response = httpx.delete(f"{self.url}/admin/{entity}/{sourced_id}", auth=ADMIN)
@@ -584,18 +593,22 @@ class SisMachine(RuleBasedStateMachine):
             return
         sourced_id = data.draw(st.sampled_from(ids), label=entity)
         base = V12G if version == "1.2" or entity == "scoreScale" else V11
-        needed = [
-            (holder, document["sourcedId"])
-            for holder, field in NEEDED_BY.get(entity, ())
-            for document in _documents(self._store(), holder)
-            if document.get(field, {}).get("sourcedId") == sourced_id
-        ]
         naming = [
             (other, document["sourcedId"])
             for other in ENTITY_TABLES
             for document in _documents(self._store(), other)
             if any(target == entity and named == sourced_id for _, target, named in _references(other, document))
         ]
+        needed = (
+            naming
+            if entity in HELD_BY_ANY_REFERENCE
+            else [
+                (holder, document["sourcedId"])
+                for holder, field in NEEDED_BY.get(entity, ())
+                for document in _documents(self._store(), holder)
+                if document.get(field, {}).get("sourcedId") == sourced_id
+            ]
+        )
         before, snapshot = _clock(self._store()), _snapshot(self._store())
         response = self.api.delete(f"{base}/{GRADEBOOK_PATHS[entity]}/{sourced_id}")
         note(f"DELETE {base} {entity} {sourced_id}: {response.status_code}, needed by {needed[:3]}")

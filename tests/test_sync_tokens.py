@@ -104,7 +104,7 @@ def test_a_provider_that_requires_a_scope_passes_the_test_detection_and_the_sync
     [
         ("strict", ("--token-url", "{url}/oauth/nothing"), ["no token endpoint at {url}/oauth/nothing (HTTP 404)",
                                                              "--token-url"]),
-        ("strict", ("--token-url", "{url}/ims/oneroster/rostering/v1p2/orgs"), ["(HTTP 405)", "--token-url"]),
+        ("strict", ("--token-url", "{url}/"), ["no token endpoint at {url}/ (HTTP 405)", "--token-url"]),
         ("query_only", (), ["HTTP 401 invalid_client",
                             "this provider takes client_id and client_secret in the query string"]),
         ("redirect", (), ["redirects to another origin (http://localhost:{port}/oauth/token)",

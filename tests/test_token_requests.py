@@ -135,6 +135,13 @@ REFUSALS = [
      "invalid_scope", "teleport"),
     ("non-ASCII scope", STRICT, dict(data={**CLIENT_CREDENTIALS, "scope": "r\u00f4ster"}, auth=BASIC), 400,
      "invalid_scope", "unknown scope"),
+    ("a scope URI of another host", STRICT, dict(data={**CLIENT_CREDENTIALS,
+     "scope": "https://evil.example/scope/roster.readonly"}, auth=BASIC), 400, "invalid_scope", "unknown scope"),
+    ("a 1.2-only scope under 1.1", STRICT, dict(data={**CLIENT_CREDENTIALS,
+     "scope": "https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.createpost"}, auth=BASIC), 400,
+     "invalid_scope", "unknown scope"),
+    ("credentials in Basic and the body", STRICT, dict(data={**CLIENT_CREDENTIALS, **CREDENTIALS}, auth=BASIC),
+     400, "invalid_request", ""),
     ("scope with a quote", STRICT, dict(data={**CLIENT_CREDENTIALS, "scope": 'a"b\\c'}, auth=BASIC), 400,
      "invalid_scope", "unknown scope"),
 ]  # fmt: skip
@@ -203,3 +210,28 @@ def test_a_lenient_quirk_still_refuses_what_it_does_not_excuse(served, quiet_log
     assert _users(url, no_value).status_code == 200  # null is no value: client credentials are meant
     form = httpx.post(f"{url}/oauth/token", data=CLIENT_CREDENTIALS, auth=BASIC)
     assert _users(url, form).status_code == 200  # the standard request is still served
+
+
+V1P1_USERS = "/ims/oneroster/v1p1/users"
+
+
+@pytest.mark.parametrize(
+    ("scope", "echoed", "reads_1p2", "reads_1p1"),
+    [
+        ("https://purl.imsglobal.org/spec/or/v1p2/scope/roster.readonly", None, True, False),
+        ("https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly", None, False, True),
+        ("roster.readonly", None, True, True),
+        (None, "https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly", True, True),
+    ],
+)
+def test_a_token_grants_its_scopes_in_the_versions_they_name(served, scope, echoed, reads_1p2, reads_1p1):
+    url = served()
+    data = {**CLIENT_CREDENTIALS, **({"scope": scope} if scope else {})}
+    issued = httpx.post(f"{url}/oauth/token", data=data, auth=BASIC)
+    assert issued.status_code == 200, issued.text
+    granted = issued.json()["scope"].split()
+    assert (echoed or scope) in granted
+    assert "https://purl.imsglobal.org/spec/or/v1p1/scope/gradebook.createpost" not in granted
+    bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    assert httpx.get(url + USERS_1P2, params={"limit": 1}, headers=bearer).status_code == (200 if reads_1p2 else 403)
+    assert httpx.get(url + V1P1_USERS, params={"limit": 1}, headers=bearer).status_code == (200 if reads_1p1 else 403)

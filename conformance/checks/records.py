@@ -37,5 +37,5 @@ def unique_sourced_ids(target: Target) -> None:
         raise walked.page_for(places[1]).fail(
             f"{summary}{target.bound()}. {sid!r} is served at places {places[0] + 1} and {places[1] + 1} of "
             f"{operation_id} ({where}; {how})",
-            [first, again],
+            [{name: copy.get(name) for name in ("sourcedId", *differ)} for copy in (first, again)],
         )

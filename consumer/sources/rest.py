@@ -3,8 +3,8 @@ then confirmed where no total vouched for it (consumer/confirm.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from rosterlab.consumer.auth import OAuth2
 from rosterlab.consumer.client import OneRosterClient, Paged, SyncError, reason
@@ -108,13 +108,18 @@ class RestSource:
     def pull(self, entities: Sequence[str], since: Since, progress: Progress | None = None) -> Pull:
         ask_scope(self.client, self.version, entities)
         params = {entity: _params(start_of(since, entity)) for entity in entities}
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(entities)))) as pool:
-            futures = {entity: pool.submit(self._read, entity, params[entity], progress) for entity in entities}
-            paged = {entity: future.result() for entity, future in futures.items()}
-            # Confirmed once every collection is in, so that a change made during any of the pulls is seen.
-            unsure = [entity for entity in entities if not paged[entity].announced or paged[entity].restarted]
-            confirming = {e: pool.submit(self._confirm, e, params[e], paged[e]) for e in unsure}
-            gone = {entity: future.result() for entity, future in confirming.items()}
+        futures: dict[str, Future[Paged]] = {}
+        try:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, max(1, len(entities)))) as pool:
+                futures = {entity: pool.submit(self._read, entity, params[entity], progress) for entity in entities}
+                paged = {entity: future.result() for entity, future in futures.items()}
+                # Confirmed once every collection is in, so that a change made during any of the pulls is seen.
+                unsure = [entity for entity in entities if not paged[entity].announced or paged[entity].restarted]
+                confirming = {e: pool.submit(self._confirm, e, params[e], paged[e]) for e in unsure}
+                gone = {entity: future.result() for entity, future in confirming.items()}
+        except BaseException:
+            _discard(futures.values())
+            raise
         pulled = Pull({entity: paged[entity].records for entity in entities}, version=self.version)
         pulled.complete = frozenset(entity for entity in entities if start_of(since, entity) is None)
         pulled.gone = {entity: ids for entity, ids in gone.items() if ids}
@@ -141,6 +146,13 @@ class RestSource:
             if response.status_code != 200:
                 failed[entity] = f"GET {where.path}: HTTP {response.status_code}: {reason(response)}"
         return failed
+
+
+def _discard(futures: Iterable[Future[Paged]]) -> None:
+    """Free the spools of the collections read before a pull failed."""
+    for future in futures:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            future.result().records.close()
 
 
 def _spool() -> Spool:

@@ -16,6 +16,7 @@ from rosterlab.consumer.auth import AuthError
 from rosterlab.consumer.client import SyncError
 from rosterlab.consumer.sources.base import Progress, Pull, Since
 from rosterlab.consumer.sources.csv import CsvSource
+from rosterlab.spec.csv_zip import download_limit
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ async def _download(location: SftpLocation) -> tuple[bytes, str]:
                 "pinned for this connection; refusing to fetch"
             )
         async with connection.start_sftp_client() as sftp, sftp.open(location.path, "rb") as remote:
-            return await remote.read(), presented
+            return await remote.read(download_limit()), presented
 
 
 def fetch(location: SftpLocation) -> tuple[bytes, str]:

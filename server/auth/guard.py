@@ -10,6 +10,7 @@ from typing import Any
 
 from rosterlab.server.auth.oauth1 import OAuth1Refused, OAuth1Verifier
 from rosterlab.server.auth.registry import Registry
+from rosterlab.server.auth.token_scopes import granted_in
 from rosterlab.server.config import ServerConfig
 from rosterlab.server.errors import OneRosterError
 from rosterlab.spec.endpoints import Operation
@@ -82,7 +83,7 @@ class Authenticator:
         client = self.registry.get(row.client_id)
         if client is None or client.revoked:
             raise self._refuse(version, "the client has been revoked", request, row.client_id)
-        return Grant(client.client_id, frozenset(row.scopes.split()), client.orgs, "oauth2")
+        return Grant(client.client_id, granted_in(row.scopes, version), client.orgs, "oauth2")
 
     def _signed(self, request: Any, version: Version) -> Grant:
         try:
@@ -95,7 +96,6 @@ class Authenticator:
         """Raise 403 forbidden unless the grant holds one of the operation's scopes."""
         needed = operation.scopes_in(version)
         if not grant.scopes.intersection(needed):
-            log.info("403 %s: client %s lacks %s", operation.operation_id, grant.client_id, " or ".join(needed))
             raise OneRosterError(
                 403, "forbidden", f"{operation.operation_id} needs the scope {' or '.join(needed)}; it was not granted"
             )

@@ -32,7 +32,8 @@ from authlib.oauth2.rfc6749.errors import (
 from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant, ResourceOwnerPasswordCredentialsGrant
 from authlib.oauth2.rfc6749.util import scope_to_list
 
-from rosterlab.server.auth.registry import ALL_SCOPES, Client, Registry
+from rosterlab.server.auth import token_scopes
+from rosterlab.server.auth.registry import Client, Registry
 from rosterlab.spec import scopes as sc
 from rosterlab.spec.model import Version
 
@@ -63,8 +64,14 @@ def describable(text: str, limit: int = 120) -> str:
 
 
 def scope_uris(names: frozenset[str] | set[str]) -> str:
-    """The scope URIs of both versions for short names, space-separated (as a token response lists them)."""
-    return " ".join(sc.scope_uri(version, name) for version in Version for name in sorted(names))
+    """The scope URIs of short names in each version that has them, space-separated (as a token response
+    lists them)."""
+    return " ".join(
+        sc.scope_uri(version, name)
+        for version in Version
+        for name in sorted(names)
+        if name in sc.SCOPES_BY_VERSION[version]
+    )
 
 
 class _Client(ClientMixin):
@@ -81,7 +88,8 @@ class _Client(ClientMixin):
     def get_allowed_scope(self, scope: str) -> str:
         if not scope:
             return scope_uris(self.client.scopes)
-        return " ".join(scope_to_list(scope))
+        asked = [token_scopes.parse(text) for text in scope_to_list(scope) or []]
+        return " ".join(token_scopes.echoed(*parsed) for parsed in asked if parsed is not None)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return False
@@ -101,10 +109,10 @@ class _Client(ClientMixin):
 
 def _check_requested_scopes(request: OAuth2Request) -> None:
     requested = scope_to_list(request.payload.scope) or []
-    names = {sc.scope_name(scope) for scope in requested}
-    unknown = sorted(names - set(ALL_SCOPES))
+    unknown = sorted(text for text in requested if token_scopes.parse(text) is None)
     if unknown:
         raise InvalidScopeError(description=f"unknown scope(s): {describable(', '.join(unknown))}")
+    names = {parsed[1] for text in requested if (parsed := token_scopes.parse(text)) is not None}
     refused = sorted(names - request.client.client.scopes)
     if refused:
         raise InvalidScopeError(description=f"this client is not granted: {', '.join(refused)}")
@@ -189,10 +197,11 @@ class TokenServer(AuthorizationServer):
         return _Client(client, self.registry) if client and not client.revoked else None
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
-        names = {sc.scope_name(scope) for scope in scope_to_list(token.get("scope", "")) or []}
+        granted = [token_scopes.parse(text) for text in scope_to_list(token.get("scope", "")) or []]
+        entries = {token_scopes.stored(*parsed) for parsed in granted if parsed is not None}
         expires_at = self.clock() + self.lifetime if self.lifetime > 0 else None
         self.registry.save_token(
-            token["access_token"], request.client.get_client_id(), " ".join(sorted(names)), expires_at
+            token["access_token"], request.client.get_client_id(), " ".join(sorted(entries)), expires_at
         )
 
     def create_oauth2_request(self, request: OAuth2Request) -> OAuth2Request:

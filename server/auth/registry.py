@@ -156,6 +156,13 @@ class Registry:
         with self.engine.connect() as connection:
             return [_client(row) for row in connection.execute(select(clients).order_by(clients.c.client_id))]
 
+    def unsealable(self) -> list[str]:
+        """The active clients whose OAuth 1.0a secret this registry's key cannot unseal (sealed under another)."""
+        query = select(clients.c.client_id, clients.c.secret_sealed).where(clients.c.revoked.is_(False))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(clients.c.client_id)).all()
+        return [client_id for client_id, sealed in rows if sealed and self.box.open(sealed) is None]
+
     def revoke(self, client_id: str) -> bool:
         """Revoke a client and every token it holds; False when there is no such client."""
         with self.engine.begin() as connection:

@@ -52,6 +52,8 @@ def _single(values: Sequence[str], name: str) -> str | None:
 def _whole_number(text: str, name: str, minimum: int) -> int:
     if not _DIGITS.fullmatch(text):
         raise OneRosterError(400, "invaliddata", f"{name} must be a whole number, not {text!r}")
+    if len(text.lstrip("0")) > len(str(INT32_MAX)):  # too long to be in range, and to give int() safely
+        raise OneRosterError(400, "invaliddata", f"{name} must be between {minimum} and {INT32_MAX}")
     number = int(text)
     if number < minimum or number > INT32_MAX:
         raise OneRosterError(400, "invaliddata", f"{name} must be between {minimum} and {INT32_MAX}, not {text}")

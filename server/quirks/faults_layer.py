@@ -137,7 +137,7 @@ class FaultsLayer:
         if query.get("filter") or query.get("sort", "sourcedId") != "sourcedId" or query.get("orderBy") == "desc":
             return
         offset = query.get("offset", "")
-        if offset.isdigit() and int(offset) > 0:
+        if offset.isascii() and offset.isdigit() and len(offset) <= 10 and int(offset) > 0:
             self.changed = True
             refresh, seed = self.refresh, self.faults.seed
             await asyncio.get_running_loop().run_in_executor(None, lambda: refresh(int(offset), seed))

@@ -14,7 +14,7 @@ deletion's instant, so a `dateLastModified>` delta carries it, and a bulk export
 leaves out. The SIS's own churn, `rosterlab sis delete`, the admin API and CSV imports all delete this way.
 
 An object deleted for good (a gradebook DELETE) cannot go while a record still needs it (`holders`); the
-references that may go (a line item's score scale) are removed first (`release`).
+references that may go are removed first (`release`).
 """
 
 from __future__ import annotations
@@ -204,12 +204,13 @@ def retire(connection: Connection, entity_name: str, sourced_id: str, stamp: str
     return changes
 
 
-def holders(connection: Connection, entity_name: str, sourced_id: str) -> list[str]:
-    """What still needs an object (whatever its status), described for a refusal to delete it for good."""
+def holders(connection: Connection, entity_name: str, sourced_id: str, every: bool = False) -> list[str]:
+    """What still needs an object (whatever its status), described for a refusal to delete it for good;
+    with `every`, whatever refers to it at all."""
     counts: Counter[str] = Counter()
     for ref in references_to(entity_name):
         for document in referring(connection, ref, sourced_id, active_only=False):
-            if not without(document, ref, sourced_id)[1]:
+            if every or not without(document, ref, sourced_id)[1]:
                 counts[ref.entity] += 1
     return [f"{count} {entity}(s)" for entity, count in counts.items()]
 

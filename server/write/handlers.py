@@ -20,6 +20,7 @@ from rosterlab.server.errors import OneRosterError
 from rosterlab.server.query.relations import check_parents
 from rosterlab.server.store import cascade, write
 from rosterlab.server.store.clock import next_stamp
+from rosterlab.server.write.shared import used_beyond
 from rosterlab.server.write.validate import STRICT, BodyErrors, Leniency, canonical_record
 from rosterlab.spec.endpoints import Operation
 from rosterlab.spec.model import Version
@@ -32,6 +33,9 @@ PATH_REFERENCES: dict[str, dict[str, str]] = {
     "postResultsForAcademicSessionForClass": {"classSourcedId": "class"},
 }
 MAX_PROBLEMS = 20
+# Objects that cannot be deleted while anything refers to them, even by a reference it could do without: the
+# scale a line item is graded on, the assessment line item a result or a child assessment belongs to.
+HELD_BY_ANY_REFERENCE = frozenset({"scoreScale", "assessmentLineItem"})
 
 
 def _invalid(problems: list[str]) -> OneRosterError:
@@ -46,6 +50,15 @@ def parse_json(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise OneRosterError(400, "invaliddata", f"the body is not JSON: {error}") from None
+
+
+def _shared_refusal(entity_name: str, sourced_id: str) -> OneRosterError:
+    return OneRosterError(
+        403,
+        "forbidden",
+        f"{entity_name} {sourced_id!r} is shared with schools beyond this client's orgs; "
+        "only a client whose orgs cover every school using it may change it",
+    )
 
 
 def _envelope(body: Any, key: str, kind: type) -> Any:
@@ -81,6 +94,8 @@ def put(
             connection, entity.name, sourced_id, orgs
         ):
             raise OneRosterError(404, "unknownobject", f"no {entity.name} has sourcedId {sourced_id!r}")
+        if used_beyond(connection, entity.name, sourced_id, orgs):
+            raise _shared_refusal(entity.name, sourced_id)
         record = write.complete(connection, entity.name, record)
         problems = write.missing_references(connection, entity.name, record, orgs)
         if problems:
@@ -94,7 +109,9 @@ def remove(engine: Engine, operation: Operation, version: Version, sourced_id: s
     with engine.begin() as connection:
         if not write.exists(connection, entity.name, sourced_id, orgs):
             raise OneRosterError(404, "unknownobject", f"no {entity.name} has sourcedId {sourced_id!r}")
-        still = cascade.holders(connection, entity.name, sourced_id)
+        if used_beyond(connection, entity.name, sourced_id, orgs):
+            raise _shared_refusal(entity.name, sourced_id)
+        still = cascade.holders(connection, entity.name, sourced_id, every=entity.name in HELD_BY_ANY_REFERENCE)
         if still:
             raise OneRosterError(
                 422,

@@ -194,6 +194,24 @@ def _value(field: Field, value: Any, where: str, version: Version, leniency: Len
     return _scalar(type_.kind, value, where, version, leniency, problems)
 
 
+def nul_path(value: Any, path: str) -> str | None:
+    """The path of the first string (key or value) in `value` holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}"
+            if "\x00" in str(key):
+                return inner
+            if (found := nul_path(item, inner)) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := nul_path(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
+
+
 def canonical_record(
     entity: Entity, version: Version, body: Any, sourced_id: str | None, *, leniency: Leniency = STRICT
 ) -> dict[str, Any]:
@@ -203,6 +221,9 @@ def canonical_record(
     says which deviations from the model are accepted (and how they are stored).
     """
     problems: list[str] = []
+    where = nul_path(body, entity.name)
+    if where is not None or "\x00" in (sourced_id or ""):  # PostgreSQL can neither compare nor sort such text
+        raise BodyErrors([f"{where or 'the sourcedId'}: a string contains a NUL character"])
     record = _object(entity.all_fields, body, entity.name, version, leniency, problems)
     given = body.get("sourcedId") if isinstance(body, dict) else None
     if sourced_id is not None:
