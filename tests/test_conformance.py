@@ -93,6 +93,9 @@ EXPECTED = {
 # Ed-Fi's 100 requests a minute would only make these runs wait (the checker honours Retry-After); the limit
 # itself is seen on the wire in tests/test_quirk_catalogue.py.
 UNTHROTTLED = {"ed-fi": ("rate_limit=0",)}
+# schemathesis requests per read operation: one is enough for every row but Ed-Fi's, whose contract breaks
+# only in error answers (flat codeMinor) that one generated request per operation does not reach
+EXAMPLES = {"ed-fi": 3}
 
 
 def test_every_profile_has_its_expected_failures():
@@ -128,7 +131,7 @@ def reports(tmp_path_factory):
                         token_url = live.url.replace("127.0.0.1", token_host) + "/oauth/token"
                         auth = OAuth2(token_url, DEMO_OAUTH2.client_id, DEMO_OAUTH2.secret, client_auth=client_auth)
                     with OneRosterClient(live.url, auth) as client:
-                        done[(profile, used)] = run_checks(Target(client, used))
+                        done[(profile, used)] = run_checks(Target(client, used, examples=EXAMPLES.get(profile, 1)))
         return done[(profile, version)]
 
     yield report
@@ -179,7 +182,7 @@ def test_the_command_line_exits_by_must_failures(tmp_path):
         with LiveServer(create_app(config, engine=sis)) as live:
             done = subprocess.run(
                 [sys.executable, "-m", "rosterlab", "check", live.url, "--version", "1.1", "--oauth1",
-                 "--key", DEMO_OAUTH1.client_id, "--secret", DEMO_OAUTH1.secret,
+                 "--key", DEMO_OAUTH1.client_id, "--secret", DEMO_OAUTH1.secret, "--examples", "1",
                  "--junit", str(tmp_path / f"{profile}.xml"), "--json", str(tmp_path / f"{profile}.json"),
                  "--html", str(tmp_path / f"{profile}.html")],
                 capture_output=True, text=True, timeout=120,
