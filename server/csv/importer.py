@@ -72,12 +72,15 @@ class CsvForm:
     version: CsvVersion
     context: Callable[[Document], dict[str, list[Document]]]  # records the rows are written with
     children: bool = False  # whether `children` counts (said in full by a bulk file's parent columns)
+    files: tuple[str, ...] | None = None  # the entity's files the bundle carries (None: all of them)
 
     def of(self, record: Document) -> dict[str, Any]:
-        """The rows of every file the record is written to (and its children, when they count)."""
+        """The rows of every file the record is written to that the bundle carries (and its children, when
+        they count): what a file declared absent would say is left as it is stored."""
         written = {**record, "dateLastModified": FORM_DATE}
         rows = export_rows({**self.context(record), self.entity: [written]}, self.version)
-        form: dict[str, Any] = {file: rows.get(file, []) for file in ENTITY_FILES[self.entity]}
+        files = ENTITY_FILES[self.entity] if self.files is None else self.files
+        form: dict[str, Any] = {file: rows.get(file, []) for file in files}
         if self.children:
             form["children"] = sorted(ref["sourcedId"] for ref in record.get("children", []))
         return form
@@ -141,9 +144,10 @@ class _Application:
 
         return of_class
 
-    def apply(self, entity: str, mode: str, records: list[Document]) -> None:
-        """Apply one entity's rows; deletions wait for `delete_pending`."""
-        form = CsvForm(entity, self.version, self.context(entity), mode == "bulk" and entity in DERIVED_CHILDREN)
+    def apply(self, entity: str, mode: str, records: list[Document], files: tuple[str, ...]) -> None:
+        """Apply one entity's rows, read from `files`; deletions wait for `delete_pending`."""
+        children = mode == "bulk" and entity in DERIVED_CHILDREN
+        form = CsvForm(entity, self.version, self.context(entity), children, files)
         existing = _existing(self.connection, entity)
         incoming = {record["sourcedId"]: record for record in records}
         counts: dict[str, Counter[str]] = {"created": Counter(), "updated": Counter(), "unchanged": Counter()}
@@ -187,6 +191,27 @@ def _refusals(bundle: Bundle) -> list[Issue]:
     return issues
 
 
+def _users_without_roles(engine: Engine, bundle: Bundle, records: dict[str, list[Document]]) -> list[Issue]:
+    """Users the bundle would leave active with no role, though every user holds one: in 1.2, a user row
+    with no row in roles.csv, or, when roles.csv is absent, a user the store does not hold with roles."""
+    if bundle.version is CsvVersion.V1P1:
+        return []
+    roles_given = bundle.modes.get("roles", "absent") != "absent"
+    incoming = {record["sourcedId"]: record for record in records.get("user", [])}
+    with engine.connect() as connection:
+        stored = _existing(connection, "user")
+    issues = []
+    for line, row in enumerate(bundle.rows.get("users", []), start=2):
+        record = incoming.get(row["sourcedId"], {})
+        if record.get("status", "active") != "active" or record.get("roles"):
+            continue
+        if not roles_given and stored.get(row["sourcedId"], ("", {}))[1].get("roles"):
+            continue
+        message = f"user {row['sourcedId']!r} would hold no role: roles.csv has no row for it"
+        issues.append(Issue("users.csv", line, "sourcedId", message))
+    return issues
+
+
 def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     """Validate and apply a bundle in one transaction; the report says what changed, or every problem."""
     bundle = read_bundle(data)
@@ -196,6 +221,9 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
     assert bundle.version is not None
     records, _ = import_records(bundle.rows, bundle.version)
     create_schema(engine)
+    report.issues = _users_without_roles(engine, bundle, records)
+    if report.issues:
+        return report
     bulk = sum(len(rows) for rows in records.values()) >= BULK_ROWS
     with (
         engine.begin() as connection,
@@ -205,6 +233,7 @@ def import_bundle(engine: Engine, data: bytes) -> ImportReport:
         for entity, file in PRIMARY_FILE.items():
             mode = bundle.modes.get(file, "absent")
             if mode != "absent":
-                application.apply(entity, mode, records.get(entity, []))
+                carried = tuple(f for f in ENTITY_FILES[entity] if bundle.modes.get(f, "absent") != "absent")
+                application.apply(entity, mode, records.get(entity, []), carried)
         application.delete_pending()
     return report
