@@ -68,7 +68,9 @@ def point_references_at_existing_objects(context, body):
     return body
 
 
-SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=25)
+# Derandomised: the same examples every run, so a verdict never depends on the draw (a negative example can
+# serialise to a valid request, e.g. fields=false or an empty object for limit, which is then rightly accepted).
+SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=25, derandomize=True)
 
 
 # Built at import: schemathesis parametrizes at collection time, before fixtures exist.
