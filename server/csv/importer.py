@@ -86,12 +86,16 @@ class CsvForm:
         return form
 
     def merged(self, stored: Document, incoming: Document) -> Document:
-        """`incoming`, with the stored value of every field whose CSV form `incoming` leaves as it was."""
-        before = self.of(stored)
+        """`incoming`, with the stored value of every field the bundle's rows leave open: a field keeps its
+        stored value whenever the record still writes the rows `incoming` writes (fields sharing a column, a
+        line item's grading period and academic session, stay as stored while the column says the same)."""
+        written = self.of(incoming)
         merged = dict(incoming)
-        for name in (set(stored) | set(incoming)) - set(META):
-            if self.of(_with(stored, name, incoming.get(name))) == before:
-                merged = _with(merged, name, stored.get(name))
+        names = (set(stored) | set(incoming)) - set(META)
+        for name in sorted(names, key=lambda name: (name not in stored, name)):
+            kept = _with(merged, name, stored.get(name))
+            if self.of(kept) == written:
+                merged = kept
         return merged
 
 
